@@ -1,0 +1,44 @@
+"""Entry point: ``python -m tunedesk <command> [options]``.
+
+Each command lives in its own module and is imported only when chosen, so ``doctor`` and
+``--help`` answer without loading torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# command -> (module, one-line help). Every module exposes ``main(argv: list[str]) -> int``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("tunedesk.train", "fine-tune a model (Freeze, P-Tuning v1/v2, LoRA, full)"),
+    "doctor": ("tunedesk.doctor", "report Python, torch, devices and installed engines"),
+    "demo-model": ("tunedesk.demo_model", "write the small embedded demo model (no download)"),
+    "export": ("tunedesk.export.cli", "export a checkpoint as a merged, verified model"),
+    "predict": ("tunedesk.predict", "generate answers from a model, checkpoint or export"),
+    "import-chatglm": ("tunedesk.chatglm.cli", "convert a ChatGLM2/3 checkpoint to native transformers"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: python -m tunedesk <command> [options]", "", "commands:"]
+    lines += [f"  {name:<15} {help_text}" for name, (_, help_text) in COMMANDS.items()]
+    lines += ["", "Run `python -m tunedesk <command> --help` for the options of one command."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[command][0])
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
