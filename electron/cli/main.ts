@@ -1,0 +1,47 @@
+// The `tunedesk` command line: one thin face over electron/services (the app and the browser
+// server are the other two). Each command lives in commands/<name>.ts and is loaded on demand.
+import type { CliCommand } from './command';
+import { UsageError } from './command';
+
+const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
+};
+
+function help(): string {
+  return [
+    'usage: tunedesk <command> [options]',
+    '',
+    'commands:',
+    ...Object.keys(commands).map((name) => `  ${name}`),
+    '',
+    'Run `tunedesk <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(help());
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  const { command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${command.usage}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

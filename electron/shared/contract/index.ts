@@ -1,0 +1,18 @@
+// The whole contract: every call and topic of every feature. Feature files declare their own
+// (contract/<feature>.ts); this file only gathers them, so a renamed call breaks the build.
+import type { z } from 'zod';
+import type { CallSpec, TopicSpec } from './define';
+
+export const calls = {
+} satisfies Record<string, CallSpec>;
+
+export const topics = {
+} satisfies Record<string, TopicSpec>;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallRequest<K extends CallName> = z.input<Calls[K]['request']>;
+export type CallResponse<K extends CallName> = z.output<Calls[K]['response']>;
+export type Topics = typeof topics;
+export type TopicName = keyof Topics;
+export type TopicEvent<K extends TopicName> = z.output<Topics[K]['event']>;
