@@ -2,11 +2,16 @@
 // (contract/<feature>.ts); this file only gathers them, so a renamed call breaks the build.
 import type { z } from 'zod';
 import type { CallSpec, TopicSpec } from './define';
+import { appCalls } from './app';
+import { systemCalls, systemTopics } from './system';
 
 export const calls = {
+  ...appCalls,
+  ...systemCalls,
 } satisfies Record<string, CallSpec>;
 
 export const topics = {
+  ...systemTopics,
 } satisfies Record<string, TopicSpec>;
 
 export type Calls = typeof calls;
