@@ -1,0 +1,105 @@
+// Derived values of a run, computed from RunLiveState (state is data; these are selectors).
+// All pure: the dashboard memoizes them on the state object they were computed from.
+import type { MetricPoint, RunLiveState } from './run-events';
+
+export interface Series {
+  /** x values (optimizer step), ascending. */
+  xs: number[];
+  /** y values; null where the trainer reported a non-finite value or nothing. */
+  ys: (number | null)[];
+}
+
+/** One metric as parallel arrays; points without the metric are left out (not drawn as zero). */
+export function metricSeries(points: readonly MetricPoint[], key: string): Series {
+  const xs: number[] = [];
+  const ys: (number | null)[] = [];
+  for (const p of points) {
+    if (!(key in p.values)) continue;
+    xs.push(p.step);
+    ys.push(p.values[key] ?? null);
+  }
+  return { xs, ys };
+}
+
+/** Exponential moving average with bias correction (as TensorBoard draws it), so the first
+ * points are not dragged towards zero. `weight` in [0, 1): 0 = no smoothing. Nulls stay null and
+ * do not disturb the average. */
+export function smoothEma(ys: readonly (number | null)[], weight: number): (number | null)[] {
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  const out: (number | null)[] = new Array(ys.length);
+  let last = 0;
+  let debias = 1;
+  let seen = 0;
+  for (let i = 0; i < ys.length; i++) {
+    const y = ys[i];
+    if (typeof y !== 'number' || !Number.isFinite(y)) {
+      out[i] = null;
+      continue;
+    }
+    last = last * w + (1 - w) * y;
+    seen++;
+    debias = 1 - Math.pow(w, seen);
+    out[i] = w === 0 ? y : last / debias;
+  }
+  return out;
+}
+
+export interface Progress {
+  step: number;
+  totalSteps: number | null;
+  /** 0..1, null when the total is unknown. */
+  fraction: number | null;
+  /** Seconds left at the recent pace; null until two metrics points exist or when finished. */
+  etaSeconds: number | null;
+  /** Recent pace in steps per second. */
+  stepsPerSecond: number | null;
+}
+
+/** Progress and ETA from the measured step times of the last `window` metrics points (recent
+ * pace, so a slow first step — model load, compilation — does not distort the estimate). */
+export function selectProgress(state: RunLiveState, window = 20): Progress {
+  const { step, totalSteps, metrics } = state;
+  const fraction = totalSteps && totalSteps > 0 ? Math.min(step / totalSteps, 1) : null;
+  let stepsPerSecond: number | null = null;
+  if (metrics.length >= 2) {
+    const last = metrics[metrics.length - 1]!;
+    const first = metrics[Math.max(metrics.length - 1 - window, 0)]!;
+    const dt = last.ts - first.ts;
+    const ds = last.step - first.step;
+    if (dt > 0 && ds > 0) stepsPerSecond = ds / dt;
+  }
+  const live = state.status === 'running' || state.status === 'idle';
+  const etaSeconds =
+    live && stepsPerSecond && totalSteps !== null ? Math.max(totalSteps - step, 0) / stepsPerSecond : null;
+  return { step, totalSteps, fraction, etaSeconds, stepsPerSecond };
+}
+
+/** Lowest finite training loss so far, or null. */
+export function bestLoss(points: readonly MetricPoint[]): number | null {
+  let best: number | null = null;
+  for (const p of points) {
+    const v = p.values.loss;
+    if (typeof v === 'number' && Number.isFinite(v) && (best === null || v < best)) best = v;
+  }
+  return best;
+}
+
+/** Most recent finite value of a metric (e.g. mem_gb: GPU allocated, or CPU resident memory). */
+export function latestValue(points: readonly MetricPoint[], key: string): number | null {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const v = points[i]!.values[key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/** "1 h 05 min", "3 min 20 s", "12 s" — plain words for an ETA or a duration. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(Math.round(seconds), 0);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+}
