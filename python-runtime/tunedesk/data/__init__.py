@@ -1,0 +1,48 @@
+"""The trainer's data layer: formats, line-numbered validation, prompt templates, features.
+
+    records, problems = load_records(path, skip_bad=False)      # validate the whole file first
+    features, stats = encode_records(records, tokenizer, mode=None, max_len=1560, max_src_len=1024, is_skip=False)
+    batch = collate(features[:8], tokenizer.pad_token_id)        # input_ids, labels, attention_mask
+
+``mode``: "glm" | "glm2" | "glm3" reproduce liucongg/ChatGLM-Finetuning's layouts token for token
+(templates_glm.py); None/"chat" uses the tokenizer's chat template or a plain fallback
+(templates_chat.py). ``generation_prompt`` gives predict/export the same prompt layout.
+"""
+
+from tunedesk.data.encode import (
+    MODES,
+    EncodeStats,
+    Feature,
+    check_mode,
+    collate,
+    encode_records,
+    generation_prompt,
+    render_preview,
+)
+from tunedesk.data.records import (
+    DataProblem,
+    DataValidationError,
+    LoadedFile,
+    Record,
+    load_file,
+    load_records,
+)
+from tunedesk.data.tokens import IGNORE_INDEX
+
+__all__ = [
+    "IGNORE_INDEX",
+    "MODES",
+    "DataProblem",
+    "DataValidationError",
+    "EncodeStats",
+    "Feature",
+    "LoadedFile",
+    "Record",
+    "check_mode",
+    "collate",
+    "encode_records",
+    "generation_prompt",
+    "load_file",
+    "load_records",
+    "render_preview",
+]
