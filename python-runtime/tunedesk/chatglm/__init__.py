@@ -1,0 +1,1 @@
+"""The ChatGLM line on today's transformers: detection, ChatGLM2/3 import, the ChatGLM-6B legacy environment."""
