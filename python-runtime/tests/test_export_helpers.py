@@ -1,0 +1,199 @@
+"""Builders for the export tests: tiny base models and checkpoints in format v1.
+
+Holds no tests itself. Checkpoints are laid out exactly as python-runtime/README.md
+"checkpoint format v1" describes (manifest.json written last), with non-zero trained
+weights, so the export code sees what the real trainer writes. Tests that need the real
+trainer call it directly (see test_export_trained.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import (
+    AutoModelForCausalLM,
+    GlmConfig,
+    GlmForCausalLM,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedTokenizerFast,
+    Qwen2Config,
+    Qwen2ForCausalLM,
+)
+
+SPECIALS = ["<pad>", "<s>", "</s>"]
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+TRAIN_RECORDS = [
+    {"instruction": "把下面的句子翻译成英文：", "input": "你好", "output": "hello"},
+    {"instruction": "Say the colour of the sky.", "input": "", "output": "blue"},
+    {"instruction": "Add two and two.", "input": "", "output": "four"},
+    {"instruction": "Name a fruit.", "input": "", "output": "apple"},
+]
+
+
+def make_tokenizer(out: Path) -> PreTrainedTokenizerFast:
+    """A byte-level BPE (gpt2-style) with a few learned merges: small, and GGUF-exportable."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=300, special_tokens=SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    corpus = [json.dumps(r, ensure_ascii=False) for r in TRAIN_RECORDS] * 4 + ["the sky is blue and the sea"]
+    tok.train_from_iterator(corpus, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(out)
+    return fast
+
+
+def make_base_model(out: Path, family: str = "llama", seed: int = 0) -> Path:
+    """Write a tiny random base model (hidden 64, 2 layers) plus its tokenizer to `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = make_tokenizer(out)
+    torch.manual_seed(seed)
+    common = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    if family == "llama":
+        model = LlamaForCausalLM(LlamaConfig(**common))
+    elif family == "glm":
+        model = GlmForCausalLM(GlmConfig(head_dim=16, **common))
+    elif family == "qwen2":
+        model = Qwen2ForCausalLM(Qwen2Config(**common))
+    else:
+        raise ValueError(family)
+    # Random init gives near-zero logits; a larger spread makes logit comparisons meaningful.
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.08)
+    model.save_pretrained(out)
+    return out
+
+
+def write_train_data(run_dir: Path) -> Path:
+    path = run_dir / "data" / "train.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in TRAIN_RECORDS), encoding="utf-8"
+    )
+    return path
+
+
+def _finish(ckpt: Path, run_dir: Path, base: Path, method: str, weights: str, ptuning_version=None) -> Path:
+    train_path = write_train_data(run_dir)
+    run_config = {
+        "model_name_or_path": str(base),
+        "mode": "chat",
+        "train_type": method,
+        "ptuning_version": ptuning_version,
+        "train_path": str(train_path),
+        "max_len": 64,
+    }
+    (run_dir / "run.json").write_text(json.dumps(run_config))
+    (ckpt / "run_config.json").write_text(json.dumps(run_config))
+    PreTrainedTokenizerFast.from_pretrained(base).save_pretrained(ckpt / "tokenizer")
+    files = {str(p.relative_to(ckpt)): p.stat().st_size for p in ckpt.rglob("*") if p.is_file()}
+    manifest = {
+        "format": "tunedesk-checkpoint",
+        "version": 1,
+        "step": 2,
+        "epoch": 0.5,
+        "method": method,
+        "ptuning_version": ptuning_version,
+        "engine": "torch",
+        "base_model": str(base),
+        "weights": weights,
+        "loss": 1.0,
+        "run_id": run_dir.name,
+        "created": time.time(),
+        "files": files,
+    }
+    (ckpt / "manifest.json").write_text(json.dumps(manifest))
+    return ckpt
+
+
+def _ckpt_dir(run_dir: Path) -> Path:
+    ckpt = run_dir / "checkpoints" / "step-000002"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    return ckpt
+
+
+def make_lora_checkpoint(run_dir: Path, base: Path, seed: int = 1) -> Path:
+    """A LoRA checkpoint whose B matrices are random and non-zero (as after training)."""
+    from peft import LoraConfig, get_peft_model
+
+    ckpt = _ckpt_dir(run_dir)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.2)
+    peft_model.save_pretrained(ckpt / "adapter")
+    return _finish(ckpt, run_dir, base, "lora", "adapter")
+
+
+def make_ptuning_checkpoint(run_dir: Path, base: Path, version: int = 2) -> Path:
+    """P-Tuning v2 = peft prefix tuning (a deep prefix); v1 = peft prompt tuning (soft prompt)."""
+    from peft import PrefixTuningConfig, PromptTuningConfig, TaskType, get_peft_model
+
+    ckpt = _ckpt_dir(run_dir)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    if version == 2:
+        config = PrefixTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=4)
+    else:
+        config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=4)
+    peft_model = get_peft_model(model, config)
+    torch.manual_seed(2)
+    with torch.no_grad():
+        for p in peft_model.parameters():
+            if p.requires_grad:
+                p.normal_(0, 0.5)
+    peft_model.save_pretrained(ckpt / "adapter")
+    return _finish(ckpt, run_dir, base, "ptuning", "adapter", ptuning_version=version)
+
+
+def make_freeze_checkpoint(run_dir: Path, base: Path) -> Path:
+    """Freeze: the last layer's MLP trained; only those tensors are saved."""
+    from safetensors.torch import save_file
+
+    ckpt = _ckpt_dir(run_dir)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    torch.manual_seed(3)
+    trained = {}
+    for name, p in model.state_dict().items():
+        if name.startswith("model.layers.1.mlp."):
+            trained[name] = (p + torch.randn_like(p) * 0.05).contiguous()
+    save_file(trained, str(ckpt / "trainable.safetensors"))
+    return _finish(ckpt, run_dir, base, "freeze", "trainable")
+
+
+def make_full_checkpoint(run_dir: Path, base: Path) -> Path:
+    ckpt = _ckpt_dir(run_dir)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    torch.manual_seed(4)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    model.save_pretrained(ckpt / "model")
+    return _finish(ckpt, run_dir, base, "all", "full")
