@@ -1,0 +1,111 @@
+"""What a run writes besides checkpoints: train.log (tee of stdout/stderr) and the event stream.
+
+``RunReporter`` guarantees the contract of events.jsonl: run_started is the first line and
+run_finished the last, even when the run fails before the model is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import IO, Any
+
+from tunedesk.errors import classify
+from tunedesk.events import EventWriter
+
+
+class Tee:
+    """A text stream that writes to the original stream and to train.log."""
+
+    def __init__(self, original: IO[str], log: IO[str]):
+        self._original = original
+        self._log = log
+
+    def write(self, text: str) -> int:
+        self._original.write(text)
+        self._log.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._original.flush()
+        self._log.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._original.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._original, "encoding", "utf-8")
+
+
+class TrainLog:
+    """Tee stdout and stderr into <run>/train.log for the lifetime of the run."""
+
+    def __init__(self, run_dir: str):
+        self._file = open(os.path.join(run_dir, "train.log"), "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self._saved = (sys.stdout, sys.stderr)
+        sys.stdout = Tee(sys.stdout, self._file)  # type: ignore[assignment]
+        sys.stderr = Tee(sys.stderr, self._file)  # type: ignore[assignment]
+
+    def close(self) -> None:
+        sys.stdout, sys.stderr = self._saved
+        self._file.close()
+
+
+class RunReporter:
+    """Event stream of one run, with timing of its own cost (for the <1% overhead budget)."""
+
+    def __init__(self, run_dir: str | None, run_id: str, enabled: bool = True):
+        path = os.path.join(run_dir, "events.jsonl") if run_dir and enabled else None
+        self._writer = EventWriter(path)
+        self.run_id = run_id
+        self.started = False
+        self.finished = False
+        self.event_seconds = 0.0
+        self._early_logs: list[tuple[str, str]] = []
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        began = time.perf_counter()
+        self._writer.emit(kind, **fields)
+        self.event_seconds += time.perf_counter() - began
+
+    def start(self, **fields: Any) -> None:
+        self.emit("run_started", run_id=self.run_id, **fields)
+        self.started = True
+
+    def log(self, message: str, level: str = "info") -> None:
+        print(message, file=sys.stderr if level != "info" else sys.stdout, flush=True)
+        if self.started:
+            self.emit("log", level=level, message=message)
+        else:
+            self._early_logs.append((level, message))
+
+    def flush_early_logs(self) -> None:
+        """Logs from before run_started (data checks...) go right after it, keeping run_started first."""
+        for level, message in self._early_logs:
+            self.emit("log", level=level, message=message)
+        self._early_logs = []
+
+    def finish(self, status: str, **fields: Any) -> None:
+        self.emit("run_finished", status=status, **fields)
+        self.finished = True
+
+    def fail(self, exc: BaseException, placeholder_start: dict[str, Any]) -> None:
+        """End the stream with a classified failure; write a minimal run_started first if none was."""
+        classified = classify(exc)
+        if not self.started:
+            self.start(**placeholder_start)
+            self.flush_early_logs()
+        self.finish("failed", error=classified.as_event_error())
+        print(
+            f"error ({classified.kind}): {classified.message}\nhint: {classified.hint}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        self._writer.close()

@@ -1,0 +1,343 @@
+"""``python -m tunedesk train``: the recipe — setup → train → save → cleanup.
+
+Exit status: 0 when the run completed or was cancelled, 1 when it failed (events.jsonl ends
+with run_finished failed and a classified error), 2 when argparse rejects the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tunedesk.config import TrainConfig, parse_config, save_run_json
+from tunedesk.errors import ConfigError, DataError
+from tunedesk.run_output import RunReporter, TrainLog
+
+
+@dataclass
+class Prepared:
+    """Everything setup produced, for the loop and the checkpoints."""
+
+    model: Any
+    tokenizer: Any
+    engine: Any
+    engine_reason: str
+    method: Any  # methods.MethodInfo
+    features: list
+    eval_features: list
+    steps_per_epoch: int
+    total_steps: int
+
+
+def set_seed(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: str) -> tuple[list, list]:
+    """Validate the whole file first (every bad line reported), then encode; split off eval data."""
+    from tunedesk.data import encode_records, load_records
+
+    records, problems = load_records(config.train_path, skip_bad=config.skip_bad_lines)
+    if problems:
+        listing = os.path.join(run_dir, "bad_lines.txt")
+        with open(listing, "w", encoding="utf-8") as handle:
+            handle.writelines(f"{problem}\n" for problem in problems)
+        reporter.log(f"data: skipped {len(problems)} bad line(s), listed in bad_lines.txt", "warning")
+
+    def encode(recs):
+        return encode_records(
+            recs,
+            tokenizer,
+            mode=config.mode,
+            max_len=config.max_len,
+            max_src_len=config.max_src_len,
+            is_skip=config.is_skip,
+        )
+
+    features, stats = encode(records)
+    reporter.log(
+        f"data: {stats.kept} samples kept of {stats.samples}, {stats.truncated} truncated, "
+        f"{stats.skipped} skipped (is_skip), longest {stats.max_tokens} tokens"
+    )
+    eval_features: list = []
+    if config.eval_path:
+        eval_records, _ = load_records(config.eval_path, skip_bad=config.skip_bad_lines)
+        eval_features, _ = encode(eval_records)
+    elif config.eval_split > 0:
+        held = max(1, int(len(features) * config.eval_split))
+        eval_features, features = features[-held:], features[:-held]
+    if not features:
+        raise DataError(
+            f"{config.train_path}: no sample left to train on after encoding",
+            "Raise --max_len, drop --is_skip, or add data.",
+        )
+    return features, eval_features
+
+
+def create_engine(config: TrainConfig):
+    from tunedesk.engines import select_engine
+
+    choice = select_engine(config.device)
+    if choice.name == "deepspeed":
+        from tunedesk.engines.deepspeed_engine import DeepSpeedEngine
+
+        return DeepSpeedEngine(config), choice.reason
+    from tunedesk.engines.torch_engine import TorchEngine
+
+    return TorchEngine(config), choice.reason
+
+
+def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
+    from tunedesk.checkpoint import read_manifest, restore_weights
+    from tunedesk.engines.torch_engine import enable_gradient_checkpointing
+    from tunedesk.methods import apply_method
+    from tunedesk.model_loading import check_model_dir, load_model, load_tokenizer
+    from tunedesk.train_loop import plan_steps
+
+    model_config = check_model_dir(config.model_name_or_path, config.trust_remote_code)
+    engine, reason = create_engine(config)
+    set_seed(config.seed)
+    tokenizer = load_tokenizer(config.model_name_or_path, config.trust_remote_code)
+    features, eval_features = load_data(config, tokenizer, reporter, run_dir)
+    steps_per_epoch, total_steps = plan_steps(
+        len(features),
+        config.per_device_train_batch_size,
+        config.gradient_accumulation_steps,
+        config.num_train_epochs,
+        config.max_steps,
+        engine.world_size,
+    )
+    weights_dir = config.model_name_or_path
+    manifest = read_manifest(config.resume_from) if config.resume_from else None
+    if manifest and manifest["weights"] == "full":
+        weights_dir = os.path.join(config.resume_from, "model")  # full training resumes from its own weights
+    engine.before_model_load()  # ZeRO-3: partition while loading
+    model = load_model(weights_dir, config.trust_remote_code, dtype=engine.load_dtype())
+    model, method = apply_method(model, config, model_config.get("model_type"))
+    if manifest:
+        _check_resume_matches(manifest, config)
+        restore_weights(model, config.resume_from, manifest["weights"])
+    if config.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
+    model = engine.prepare(model, total_steps)
+    return Prepared(
+        model, tokenizer, engine, reason, method, features, eval_features, steps_per_epoch, total_steps
+    )
+
+
+def _check_resume_matches(manifest: dict, config: TrainConfig) -> None:
+    if manifest["method"] != config.train_type:
+        raise ConfigError(
+            f"resume_from: the checkpoint was trained with {manifest['method']}, this run asks for {config.train_type}",
+            f"Resume with --train_type {manifest['method']} (or start a new run).",
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        config = parse_config(argv)
+    except ConfigError as exc:
+        return _fail_before_run(argv, exc)
+    run_dir = os.path.abspath(config.output_dir)
+    os.makedirs(run_dir, exist_ok=True)
+    from tunedesk.engines import select_engine
+
+    is_main = config.local_rank in (-1, 0)
+    log = TrainLog(run_dir) if is_main else None
+    reporter = RunReporter(run_dir, os.path.basename(run_dir), enabled=is_main)
+    placeholder = {
+        "method": config.train_type,
+        "engine": "none",
+        "model": config.model_name_or_path,
+        "total_steps": 0,
+        "trainable_params": 0,
+        "total_params": 0,
+        "config": config.to_json(),
+    }
+    try:
+        if is_main:
+            save_run_json(config, run_dir)
+        status = _run(config, reporter, run_dir)
+        return 0 if status in ("completed", "cancelled") else 1
+    except BaseException as exc:  # noqa: BLE001 - every failure must end the event stream
+        import traceback
+
+        traceback.print_exc()
+        placeholder["engine"] = (
+            select_engine(config.device).name if not isinstance(exc, ImportError) else "none"
+        )
+        reporter.fail(exc, placeholder)
+        return 1
+    finally:
+        reporter.close()
+        if log:
+            log.close()
+
+
+def _fail_before_run(argv: list[str], exc: ConfigError) -> int:
+    """A configuration that does not validate: still end the run directory's stream when we know it."""
+    output_dir = None
+    for index, arg in enumerate(argv):
+        if arg == "--output_dir" and index + 1 < len(argv):
+            output_dir = argv[index + 1]
+        elif arg.startswith("--output_dir="):
+            output_dir = arg.split("=", 1)[1]
+    if output_dir:
+        os.makedirs(output_dir, exist_ok=True)
+        reporter = RunReporter(output_dir, os.path.basename(os.path.abspath(output_dir)))
+        reporter.fail(
+            exc,
+            {
+                "method": _method_from(argv),
+                "engine": "none",
+                "model": "",
+                "total_steps": 0,
+                "trainable_params": 0,
+                "total_params": 0,
+                "config": {"argv": argv},
+            },
+        )
+        reporter.close()
+    else:
+        print(f"error (config): {exc.message}\nhint: {exc.hint}", file=sys.stderr)
+    return 1
+
+
+def _method_from(argv: list[str]) -> str:
+    from tunedesk.events import METHODS
+
+    for index, arg in enumerate(argv[:-1]):
+        if arg == "--train_type" and argv[index + 1] in METHODS:
+            return argv[index + 1]
+    return "lora"  # the original scripts' default train_type
+
+
+def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
+    from tunedesk.checkpoint import SaveRequest, prune_checkpoints, restore_rng, save_checkpoint
+    from tunedesk.memory import MemoryMeter
+    from tunedesk.signals import StopRequest
+    from tunedesk.train_loop import Cancelled, LoopContext, TrainState, evaluate, run_loop
+
+    stop = StopRequest(run_dir).install()
+    prep = setup(config, reporter, run_dir)
+    engine = prep.engine
+    state = TrainState()
+    if config.resume_from:
+        import json
+
+        import torch
+
+        engine.load_state(config.resume_from)
+        with open(os.path.join(config.resume_from, "trainer_state.json"), encoding="utf-8") as handle:
+            state = TrainState.from_json(json.load(handle))
+        restore_rng(torch.load(os.path.join(config.resume_from, "rng_state.pt"), weights_only=True))
+    reporter.start(
+        method=config.train_type,
+        engine=engine.name,
+        engine_reason=prep.engine_reason,
+        device=str(engine.device),
+        model=os.path.abspath(config.model_name_or_path),
+        total_steps=prep.total_steps,
+        trainable_params=prep.method.trainable_params,
+        total_params=prep.method.total_params,
+        config=config.to_json(),
+        method_detail=prep.method.detail,
+        resumed_from=config.resume_from,
+        start_step=state.step,
+        train_samples=len(prep.features),
+        eval_samples=len(prep.eval_features),
+    )
+    reporter.flush_early_logs()
+    checkpoint_seconds = 0.0
+    saved_at: list[int] = []
+
+    def save(current: TrainState) -> None:
+        nonlocal checkpoint_seconds
+        began = time.perf_counter()
+        request = SaveRequest(
+            step=current.step,
+            epoch=round(current.step / prep.steps_per_epoch, 4),
+            method=config.train_type,
+            ptuning_version=config.ptuning_version if config.train_type == "ptuning" else None,
+            engine=engine.name,
+            base_model=config.model_name_or_path,
+            weights=prep.method.weights,
+            loss=current.last_loss,
+            run_id=reporter.run_id,
+            run_config=config.to_json(),
+            trainer_state=current.to_json(
+                prep.steps_per_epoch,
+                prep.total_steps,
+                config.per_device_train_batch_size,
+                config.gradient_accumulation_steps,
+            ),
+        )
+        path = save_checkpoint(run_dir, request, prep.model, engine, prep.tokenizer)
+        if path:
+            saved_at.append(current.step)
+            reporter.emit("checkpoint_saved", step=current.step, path=path)
+            if config.save_total_limit:
+                prune_checkpoints(run_dir, config.save_total_limit, protect=os.path.join(run_dir, path))
+        checkpoint_seconds += time.perf_counter() - began
+
+    ctx = LoopContext(
+        config,
+        prep.model,
+        engine,
+        prep.features,
+        prep.eval_features,
+        prep.tokenizer.pad_token_id,
+        prep.steps_per_epoch,
+        prep.total_steps,
+        reporter,
+        stop,
+        MemoryMeter(engine.device.type),
+        save,
+    )
+    began = time.perf_counter()
+    try:
+        state = run_loop(ctx, state)
+    except Cancelled as cancelled:
+        reporter.log(f"stopped at step {state.step}: {cancelled}")
+        reporter.finish(
+            "cancelled",
+            step=state.step,
+            reason=str(cancelled),
+            **_timing(began, checkpoint_seconds, reporter),
+        )
+        return "cancelled"
+    finally:
+        stop.uninstall()
+    if prep.eval_features:
+        reporter.emit("eval", step=state.step, values={"eval_loss": evaluate(ctx)})
+    if state.step not in saved_at:
+        save(state)
+    reporter.finish(
+        "completed",
+        step=state.step,
+        final_loss=state.last_loss,
+        **_timing(began, checkpoint_seconds, reporter),
+    )
+    return "completed"
+
+
+def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter) -> dict[str, Any]:
+    """Where the time went, so the overhead budget (events + checkpoints < 1%) can be checked."""
+    total = time.perf_counter() - began
+    return {
+        "timing": {
+            "train_s": round(total, 4),
+            "checkpoint_s": round(checkpoint_seconds, 4),
+            "events_s": round(reporter.event_seconds, 6),
+        }
+    }
