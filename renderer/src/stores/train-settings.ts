@@ -1,0 +1,150 @@
+// The trainer's settings as the wizard shows them: label, one line of help, type and whether a
+// newcomer sees it. Keys are the trainer's own flags (python-runtime/tunedesk/config.py), so the
+// run configuration the app sends and the CLI command it shows use the same names.
+export type SettingValue = string | number | boolean | null;
+export type RunConfigDraft = Record<string, SettingValue>;
+
+export interface SettingSpec {
+  key: string;
+  label: string;
+  help: string;
+  type: 'int' | 'float' | 'bool' | 'text' | 'choice';
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Shown to newcomers; the rest only with the expert switch on. */
+  basic?: boolean;
+  /** Only meaningful for these methods. */
+  methods?: readonly string[];
+}
+
+export const METHODS = ['lora', 'freeze', 'ptuning', 'all'] as const;
+export const METHOD_NAMES: Record<string, string> = {
+  lora: 'LoRA',
+  freeze: 'Freeze (train the last layers only)',
+  ptuning: 'P-Tuning',
+  all: 'Full fine-tuning',
+};
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'num_train_epochs', label: 'Epochs', help: 'How many times to go through the data.', type: 'int', min: 1, max: 1000, basic: true },
+  { key: 'max_steps', label: 'Max steps', help: 'Stop after this many optimizer steps (empty: all epochs).', type: 'int', min: 1 },
+  { key: 'learning_rate', label: 'Learning rate', help: 'Step size; too high makes the loss explode.', type: 'float', min: 0, max: 10, basic: true },
+  { key: 'max_len', label: 'Max length (tokens)', help: 'Longer samples are cut; longer costs memory.', type: 'int', min: 8, max: 131072, basic: true },
+  { key: 'max_src_len', label: 'Max prompt length', help: 'Tokens kept from the prompt part of a sample.', type: 'int', min: 1, max: 131072 },
+  { key: 'per_device_train_batch_size', label: 'Batch size per device', help: 'Samples per step on each device.', type: 'int', min: 1, max: 4096, basic: true },
+  { key: 'gradient_accumulation_steps', label: 'Gradient accumulation', help: 'Micro-batches per optimizer step.', type: 'int', min: 1, max: 4096 },
+  { key: 'weight_decay', label: 'Weight decay', help: 'AdamW weight decay (honoured, unlike the original scripts).', type: 'float', min: 0, max: 1 },
+  { key: 'warmup_ratio', label: 'Warm-up ratio', help: 'Share of steps spent ramping the learning rate up.', type: 'float', min: 0, max: 1 },
+  { key: 'max_grad_norm', label: 'Gradient clipping', help: 'Largest gradient norm before clipping.', type: 'float', min: 0 },
+  { key: 'gradient_checkpointing', label: 'Gradient checkpointing', help: 'Recompute activations: much less memory, about 30% slower.', type: 'bool', basic: true },
+  { key: 'save_model_step', label: 'Save every N steps', help: 'A checkpoint every N steps (empty: at the end).', type: 'int', min: 1 },
+  { key: 'save_total_limit', label: 'Keep last N checkpoints', help: 'Older checkpoints are removed.', type: 'int', min: 1 },
+  { key: 'show_loss_step', label: 'Report every N steps', help: 'How often the loss is logged to train.log.', type: 'int', min: 1 },
+  { key: 'seed', label: 'Seed', help: 'Same seed, same data order and initialisation.', type: 'int', min: 0 },
+  { key: 'mode', label: 'Prompt template', help: 'glm/glm2/glm3 for the ChatGLM line; empty: the tokenizer’s chat template.', type: 'choice', choices: ['', 'glm', 'glm2', 'glm3'] },
+  { key: 'is_skip', label: 'Drop over-long samples', help: 'Skip samples longer than max length instead of cutting them.', type: 'bool' },
+  { key: 'skip_bad_lines', label: 'Skip bad data lines', help: 'Train on the valid lines; the bad ones are counted and listed.', type: 'bool' },
+  { key: 'eval_split', label: 'Eval split', help: 'Share of the data held out for eval loss (0: none).', type: 'float', min: 0, max: 0.5 },
+  { key: 'bf16', label: 'bf16', help: 'bfloat16 mixed precision where the device supports it.', type: 'bool' },
+  { key: 'fp16', label: 'fp16', help: 'float16 mixed precision (GPU).', type: 'bool' },
+  { key: 'device', label: 'Device', help: 'auto picks the GPU when torch can use one.', type: 'choice', choices: ['auto', 'cuda', 'cpu', 'mps'] },
+  { key: 'lora_dim', label: 'LoRA rank', help: 'Size of the low-rank update; 8–64 is usual.', type: 'int', min: 1, max: 1024, basic: true, methods: ['lora'] },
+  { key: 'lora_alpha', label: 'LoRA alpha', help: 'Scale of the update (often 2–4× the rank).', type: 'int', min: 1, methods: ['lora'] },
+  { key: 'lora_dropout', label: 'LoRA dropout', help: 'Dropout on the LoRA path.', type: 'float', min: 0, max: 0.9, methods: ['lora'] },
+  { key: 'lora_module_name', label: 'LoRA target modules', help: 'Comma-separated module names; empty: the family’s default.', type: 'text', methods: ['lora'] },
+  { key: 'trainable_layers', label: 'Trainable layers', help: 'Train only the last N transformer blocks.', type: 'int', min: 1, max: 1000, basic: true, methods: ['freeze'] },
+  { key: 'freeze_module_name', label: 'Trainable module names', help: 'The original scripts’ list (e.g. "layers.27.,layers.26.").', type: 'text', methods: ['freeze'] },
+  { key: 'pre_seq_len', label: 'Prefix length', help: 'Number of trainable virtual tokens.', type: 'int', min: 1, max: 1024, basic: true, methods: ['ptuning'] },
+  { key: 'prefix_projection', label: 'Prefix projection', help: 'An MLP over the prefix (more memory, sometimes better).', type: 'bool', methods: ['ptuning'] },
+  { key: 'ptuning_version', label: 'P-Tuning version', help: 'v2: a prefix on every layer; v1: on the input embeddings only.', type: 'choice', choices: ['2', '1'], methods: ['ptuning'] },
+];
+
+/** The settings to show for a method, newcomer or expert. */
+export function visibleSettings(method: string, expert: boolean): SettingSpec[] {
+  return SETTINGS.filter((s) => (!s.methods || s.methods.includes(method)) && (expert || s.basic));
+}
+
+/** Every problem with a draft at once, by key (a form shows them all, not one at a time). */
+export function validateDraft(draft: RunConfigDraft): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!draft.model_name_or_path) errors.model_name_or_path = 'Choose a model folder.';
+  if (!draft.train_path) errors.train_path = 'Choose a data file.';
+  const method = String(draft.train_type ?? '');
+  if (!(METHODS as readonly string[]).includes(method)) errors.train_type = 'Choose a method.';
+  for (const spec of SETTINGS) {
+    const v = draft[spec.key];
+    if (v === null || v === undefined || v === '') continue;
+    if (spec.methods && !spec.methods.includes(method)) continue;
+    if (spec.type === 'int' || spec.type === 'float') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) errors[spec.key] = `${spec.label} must be a number.`;
+      else if (spec.type === 'int' && !Number.isInteger(v)) errors[spec.key] = `${spec.label} must be a whole number.`;
+      else if (spec.min !== undefined && v < spec.min) errors[spec.key] = `${spec.label} must be at least ${spec.min}.`;
+      else if (spec.max !== undefined && v > spec.max) errors[spec.key] = `${spec.label} must be at most ${spec.max}.`;
+    } else if (spec.type === 'choice' && spec.choices && !spec.choices.includes(String(v))) {
+      errors[spec.key] = `${spec.label} must be one of ${spec.choices.filter(Boolean).join(', ')}.`;
+    }
+  }
+  const maxLen = draft.max_len;
+  const maxSrc = draft.max_src_len;
+  if (typeof maxLen === 'number' && typeof maxSrc === 'number' && maxSrc >= maxLen && !errors.max_src_len) {
+    errors.max_src_len = 'Max prompt length must be shorter than max length (the answer needs room).';
+  }
+  if (draft.bf16 === true && draft.fp16 === true) errors.fp16 = 'Choose bf16 or fp16, not both.';
+  return errors;
+}
+
+/** Parses what the user typed into a setting's value; '' becomes null (the trainer's default). */
+export function parseSettingInput(spec: SettingSpec, text: string): SettingValue {
+  if (text.trim() === '') return null;
+  if (spec.type === 'int' || spec.type === 'float') return Number(text);
+  if (spec.type === 'choice' && spec.key === 'ptuning_version') return Number(text);
+  return text;
+}
+
+const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The equivalent command line, with the trainer's (= the original scripts') flags. Settings not
+ * for the chosen method and empty ones are left out. */
+export function cliCommand(draft: RunConfigDraft): string {
+  const method = String(draft.train_type ?? '');
+  const parts = ['python -m tunedesk train'];
+  const order = ['train_path', 'model_name_or_path', 'output_dir', 'train_type', ...SETTINGS.map((s) => s.key)];
+  const seen = new Set<string>();
+  for (const key of order) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const spec = SETTINGS.find((s) => s.key === key);
+    if (spec?.methods && !spec.methods.includes(method)) continue;
+    const v = draft[key];
+    if (v === null || v === undefined || v === '') continue;
+    parts.push(`--${key} ${quote(typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v))}`);
+  }
+  return parts.join(' \\\n  ');
+}
+
+/** The settings in plain words for the Review step. */
+export function describeDraft(draft: RunConfigDraft): string[] {
+  const method = String(draft.train_type ?? '');
+  const out: string[] = [];
+  const n = (k: string) => (typeof draft[k] === 'number' ? (draft[k] as number) : null);
+  const methodLine: Record<string, string> = {
+    lora: `LoRA: small low-rank updates (rank ${n('lora_dim') ?? 'default'}) are trained; the model itself stays untouched.`,
+    freeze: `Freeze: only the last ${n('trainable_layers') ?? 'chosen'} layer(s) are trained; the rest stays frozen.`,
+    ptuning: `P-Tuning v${n('ptuning_version') ?? 2}: ${n('pre_seq_len') ?? 16} trainable prefix tokens; the model stays untouched.`,
+    all: 'Full fine-tuning: every weight of the model is trained (needs the most memory).',
+  };
+  if (methodLine[method]) out.push(methodLine[method]);
+  out.push(`Model: ${String(draft.model_name_or_path ?? '—')}.`);
+  out.push(`Data: ${String(draft.train_path ?? '—')}.`);
+  const epochs = n('num_train_epochs');
+  const steps = n('max_steps');
+  out.push(steps ? `Stops after ${steps} steps.` : `${epochs ?? 1} pass(es) over the data.`);
+  const batch = n('per_device_train_batch_size');
+  const accum = n('gradient_accumulation_steps') ?? 1;
+  if (batch) out.push(`${batch * accum} samples per optimizer step (${batch} × ${accum} accumulation).`);
+  if (n('learning_rate') !== null) out.push(`Learning rate ${n('learning_rate')}.`);
+  if (n('max_len') !== null) out.push(`Samples are cut at ${n('max_len')} tokens.`);
+  if (draft.gradient_checkpointing === true) out.push('Gradient checkpointing saves memory at some speed.');
+  return out;
+}
