@@ -1,0 +1,100 @@
+// Everything a handler may use: folders, the path guard, the event hub, what only the desktop
+// app can do (native dialogs, the system browser), and a cache of the feature services so each
+// is built once per host. Created by the Electron main process or the browser-mode server.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PathGuard } from '../paths/path-guard';
+import { loadPickedPaths } from '../paths/picked-paths';
+import { EventHub } from './event-hub';
+
+/** What only the desktop app can do; absent in browser mode. */
+export interface NativeHost {
+  /** Opens a native file/folder dialog; null when the user cancels. */
+  pickPath(options: { kind: 'file' | 'directory'; title?: string; defaultPath?: string }): Promise<string | null>;
+  /** Opens an (already validated) https URL in the system browser. */
+  openExternal(url: string): Promise<void>;
+}
+
+export interface ApiContext {
+  mode: 'electron' | 'browser';
+  version: string;
+  /** Where runs live (read and written by the run manager). */
+  runsRoot: string;
+  /** TuneDesk's per-user data folder (settings, picked paths). */
+  dataDir: string;
+  /** The bundled resources/ folder (presets, DeepSpeed configs, demo data). */
+  resourcesDir: string;
+  /** The repository / install root (python-runtime lives under it). */
+  appRoot: string;
+  paths: PathGuard;
+  events: EventHub;
+  native?: NativeHost;
+  /** Returns the one instance of a service, building it on first use. */
+  service<T>(key: string, build: () => T): T;
+  /** Registers cleanup to run when the host shuts down. */
+  onShutdown(cleanup: () => void | Promise<void>): void;
+  /** Runs every registered cleanup (the host calls this once on exit). */
+  shutdown(): Promise<void>;
+}
+
+export interface ApiContextOptions {
+  mode: 'electron' | 'browser';
+  runsRoot: string;
+  dataDir: string;
+  appRoot?: string;
+  version?: string;
+  native?: NativeHost;
+}
+
+/** The install root: two levels above electron/services/api in source, or above dist/electron when bundled. */
+export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  const normalized = resolve(from);
+  const marker = `${join('electron', 'services', 'api')}`;
+  if (normalized.endsWith(marker)) return resolve(normalized, '..', '..', '..');
+  return resolve(normalized, '..', '..');
+}
+
+export function createApiContext(options: ApiContextOptions): ApiContext {
+  const appRoot = options.appRoot ?? findAppRoot();
+  const resourcesDir = join(appRoot, 'resources');
+  const paths = new PathGuard([
+    { path: resolve(options.runsRoot), why: 'runs folder' },
+    { path: resolve(options.dataDir), why: 'TuneDesk data folder' },
+    { path: resourcesDir, why: 'bundled resources' },
+  ]);
+  for (const pick of loadPickedPaths(options.dataDir)) {
+    paths.allow(pick.path, `picked ${pick.purpose} ${pick.kind === 'file' ? 'file' : 'folder'}`);
+  }
+  const services = new Map<string, unknown>();
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const events = new EventHub();
+  const context: ApiContext = {
+    mode: options.mode,
+    version: options.version ?? '0.0.0',
+    runsRoot: resolve(options.runsRoot),
+    dataDir: resolve(options.dataDir),
+    resourcesDir,
+    appRoot,
+    paths,
+    events,
+    service<T>(key: string, build: () => T): T {
+      if (!services.has(key)) services.set(key, build());
+      return services.get(key) as T;
+    },
+    onShutdown(cleanup) {
+      cleanups.push(cleanup);
+    },
+    async shutdown() {
+      events.close();
+      for (const cleanup of cleanups.splice(0).reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          console.error('[tunedesk] cleanup failed:', error);
+        }
+      }
+    },
+  };
+  if (options.native) context.native = options.native;
+  return context;
+}

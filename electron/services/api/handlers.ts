@@ -1,0 +1,12 @@
+// Every contract call bound to its service. The type demands a handler for EVERY call in the
+// contract: a new call without a binding, or a renamed one, breaks the build (and
+// tests/unit/contract-bindings.test.ts checks the same at run time).
+import type { CallName } from '../../shared/contract';
+import { appHandlers } from './app-handlers';
+import type { HandlerMap } from './handler-types';
+import { systemHandlers } from './system-handlers';
+
+export const handlers: HandlerMap<CallName> = {
+  ...appHandlers,
+  ...systemHandlers,
+};
