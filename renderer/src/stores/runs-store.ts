@@ -1,0 +1,88 @@
+// The runs feature's store: one live view per run the user is looking at, folded from the run's
+// event history plus the live updates pushed by the run manager. Only in memory: live telemetry is
+// never persisted (the run directory on the host is the record).
+import { create } from 'zustand';
+import type { ClassifiedError, TrainerEvent } from '../../../electron/shared/events';
+import { applyEvents, emptyRunState, type RunLiveState, type RunStatus } from './run-events';
+
+/** What the renderer needs of the run manager's summary (a subset of services/runs RunSummary). */
+export interface RunSummaryView {
+  runId: string;
+  status: Exclude<RunStatus, 'idle'>;
+  step: number;
+  totalSteps: number | null;
+  etaSeconds: number | null;
+  stepsPerSecond: number | null;
+  error: ClassifiedError | null;
+  logTail: string[];
+  lastCheckpoint: { step: number; path: string } | null;
+  telemetry?: { index: number; memUsedMb: number | null; memTotalMb: number | null; utilizationPct: number | null; temperatureC: number | null }[];
+}
+
+export interface RunView {
+  live: RunLiveState;
+  summary: RunSummaryView | null;
+  /** History loaded: live updates are applied directly from now on. */
+  attached: boolean;
+  /** Updates that arrived while the history was still loading. */
+  buffered: TrainerEvent[];
+}
+
+export interface RunsState {
+  runs: Record<string, RunView>;
+  /** Starts following a run: updates are buffered until its history arrives. */
+  beginAttach(runId: string): void;
+  /** The run's full event history (from events.jsonl) and current summary. */
+  loadHistory(runId: string, summary: RunSummaryView | null, events: readonly TrainerEvent[]): void;
+  /** A batched live update from the run manager. */
+  ingest(runId: string, summary: RunSummaryView | null, events: readonly TrainerEvent[]): void;
+  forget(runId: string): void;
+}
+
+const emptyView = (runId: string): RunView => ({ live: emptyRunState(runId), summary: null, attached: false, buffered: [] });
+
+/** The run manager knows what events cannot say (queued, crashed): its status wins. */
+export function withSummary(live: RunLiveState, summary: RunSummaryView | null): RunLiveState {
+  if (!summary) return live;
+  const next = { ...live, status: summary.status as RunStatus };
+  if (summary.error && !live.error) next.error = summary.error;
+  if (summary.totalSteps !== null && live.totalSteps === null) next.totalSteps = summary.totalSteps;
+  return next;
+}
+
+/** Live events that arrived while the history loaded, minus those the history already holds
+ * (the two overlap by a few events; events carry no sequence number, so ts + content decide). */
+export function eventsAfterHistory(history: readonly TrainerEvent[], buffered: readonly TrainerEvent[]): TrainerEvent[] {
+  const last = history[history.length - 1];
+  if (!last) return [...buffered];
+  const lastTs = last.ts;
+  const sameTs = new Set(history.filter((e) => e.ts === lastTs).map((e) => JSON.stringify(e)));
+  return buffered.filter((e) => e.ts > lastTs || (e.ts === lastTs && !sameTs.has(JSON.stringify(e))));
+}
+
+export const useRunsStore = create<RunsState>()((set) => ({
+  runs: {},
+  beginAttach: (runId) =>
+    set((s) => ({ runs: { ...s.runs, [runId]: s.runs[runId]?.attached ? s.runs[runId] : emptyView(runId) } })),
+  loadHistory: (runId, summary, events) =>
+    set((s) => {
+      const prev = s.runs[runId] ?? emptyView(runId);
+      const all = [...events, ...eventsAfterHistory(events, prev.buffered)];
+      const live = withSummary(applyEvents(emptyRunState(runId), all), summary);
+      return { runs: { ...s.runs, [runId]: { live, summary: summary ?? prev.summary, attached: true, buffered: [] } } };
+    }),
+  ingest: (runId, summary, events) =>
+    set((s) => {
+      const prev = s.runs[runId] ?? emptyView(runId);
+      if (!prev.attached) {
+        return { runs: { ...s.runs, [runId]: { ...prev, summary: summary ?? prev.summary, buffered: [...prev.buffered, ...events] } } };
+      }
+      const live = withSummary(applyEvents(prev.live, events), summary ?? prev.summary);
+      return { runs: { ...s.runs, [runId]: { ...prev, live, summary: summary ?? prev.summary } } };
+    }),
+  forget: (runId) =>
+    set((s) => {
+      const { [runId]: _gone, ...rest } = s.runs;
+      return { runs: rest };
+    }),
+}));

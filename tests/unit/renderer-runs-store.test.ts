@@ -1,0 +1,82 @@
+// The runs store: history + live updates give the same curve as the whole file, a page reload
+// (re-attach mid-run) continues the curve without duplicates, and the run manager's status wins.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseEventLine, type TrainerEvent } from '../../electron/shared/events';
+import { applyEvents, emptyRunState } from '../../renderer/src/stores/run-events';
+import { eventsAfterHistory, useRunsStore, withSummary, type RunSummaryView } from '../../renderer/src/stores/runs-store';
+
+const events: TrainerEvent[] = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'golden-events', 'completed-run.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => {
+    const p = parseEventLine(l);
+    if (!p.ok) throw new Error(p.error);
+    return p.event;
+  });
+
+const summary = (status: RunSummaryView['status'], extra: Partial<RunSummaryView> = {}): RunSummaryView => ({
+  runId: 'r',
+  status,
+  step: 0,
+  totalSteps: 4,
+  etaSeconds: null,
+  stepsPerSecond: null,
+  error: null,
+  logTail: [],
+  lastCheckpoint: null,
+  ...extra,
+});
+
+beforeEach(() => useRunsStore.setState({ runs: {} }));
+
+describe('runs store', () => {
+  it('history then live updates equals folding the whole file', () => {
+    const store = useRunsStore.getState();
+    store.beginAttach('r');
+    store.loadHistory('r', summary('running'), events.slice(0, 4));
+    useRunsStore.getState().ingest('r', summary('running'), events.slice(4, 7));
+    useRunsStore.getState().ingest('r', summary('completed'), events.slice(7));
+    const live = useRunsStore.getState().runs.r!.live;
+    expect(live).toEqual(applyEvents(emptyRunState('r'), events));
+  });
+
+  it('updates that arrive while the history loads are applied once, after it (reload mid-run)', () => {
+    const store = useRunsStore.getState();
+    store.beginAttach('r');
+    // the live stream already delivers steps 2..3 while the history request (steps up to 2) is in flight
+    store.ingest('r', summary('running'), events.slice(3, 7));
+    expect(useRunsStore.getState().runs.r!.live.metrics).toHaveLength(0);
+    useRunsStore.getState().loadHistory('r', summary('running'), events.slice(0, 4));
+    const live = useRunsStore.getState().runs.r!.live;
+    expect(live.metrics.map((p) => p.step)).toEqual([1, 2, 3]);
+    expect(live.anomalies).toEqual([]);
+    expect(live.checkpoints).toHaveLength(1);
+  });
+
+  it('crashed and queued come from the run manager', () => {
+    const store = useRunsStore.getState();
+    store.beginAttach('r');
+    store.loadHistory('r', summary('crashed', { logTail: ['Killed'] }), events.slice(0, 5));
+    const view = useRunsStore.getState().runs.r!;
+    expect(view.live.status).toBe('crashed');
+    expect(view.summary?.logTail).toEqual(['Killed']);
+    expect(withSummary(emptyRunState('q'), summary('queued')).status).toBe('queued');
+  });
+
+  it('forget drops the run', () => {
+    useRunsStore.getState().beginAttach('r');
+    useRunsStore.getState().forget('r');
+    expect(useRunsStore.getState().runs).toEqual({});
+  });
+});
+
+describe('eventsAfterHistory', () => {
+  it('drops the overlap and keeps what is new', () => {
+    expect(eventsAfterHistory(events.slice(0, 5), events.slice(3))).toEqual(events.slice(5));
+  });
+  it('keeps everything when the history is empty', () => {
+    expect(eventsAfterHistory([], events.slice(0, 2))).toEqual(events.slice(0, 2));
+  });
+});
