@@ -16,7 +16,12 @@ import torch
 import torch.nn.functional as F
 
 ZH = "我们今天在北京学习机器模型的微调方法这是一个很好问题请告诉答案中文分词测试人工智能大训练数据集"
+# 'people' and 'philosophy' make 'eop' and 'sop' normal pieces, as they likely are in ChatGLM's own vocabulary.
 EN = "the people of world learn fine tuning large language models philosophy question answer code python def return"
+
+EN_WITHOUT_SOP_EOP = (
+    "the world learn fine tuning large language models question answer code python def return"
+)
 
 AUTO_MAP = {
     "AutoConfig": "configuration_chatglm.ChatGLMConfig",
@@ -27,9 +32,9 @@ GLM2_SPECIALS = ["[MASK]", "[gMASK]", "[sMASK]", "sop", "eop"]
 GLM3_SPECIALS = GLM2_SPECIALS + ["<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"]
 
 
-def corpus_lines(seed: int = 0, extra_words: str = "") -> list[str]:
+def corpus_lines(seed: int = 0, extra_words: str = "", base_words: str = EN) -> list[str]:
     rng = random.Random(seed)
-    words = (EN + " " + extra_words).split()
+    words = (base_words + " " + extra_words).split()
     lines = []
     for _ in range(300):
         zh = "".join(rng.choice(ZH) for _ in range(rng.randint(3, 16)))
