@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("tunedesk.export.cli", "export a checkpoint as a merged, verified model"),
     "predict": ("tunedesk.predict", "generate answers from a model, checkpoint or export"),
     "import-chatglm": ("tunedesk.chatglm.cli", "convert a ChatGLM2/3 checkpoint to native transformers"),
+    "legacy-env": ("tunedesk.chatglm.legacy", "ChatGLM-6B's separate environment (transformers 4.27-4.33), by consent"),
 }
 
 
