@@ -53,14 +53,20 @@ def check_model_dir(path: str, trust_remote_code: bool = False) -> dict[str, Any
         )
     config = read_model_config(path)
     if config.get("model_type") in CHATGLM_LEGACY_TYPES:
-        if is_chatglm_v1(config):
+        # The ChatGLM importer knows the generations (and ChatGLM3 from ChatGLM2) and what each needs.
+        from pathlib import Path
+
+        from tunedesk.chatglm.detect import detect_chatglm, import_hint
+
+        info = detect_chatglm(Path(path))
+        if info is not None and info.generation == 1:
             raise ConfigError(
-                f"{path}: ChatGLM-6B (the first generation) runs only with its own remote code and an old transformers",
-                "Train ChatGLM-6B in the legacy environment of the original scripts, "
-                "or choose ChatGLM2/3 or GLM-4 (native in transformers).",
+                f"{path}: ChatGLM-6B (the first generation) runs only with its own remote code and transformers 4.27-4.33",
+                import_hint(info),
             )
+        name = info.name if info is not None else "ChatGLM2/3"
         raise ConfigError(
-            f"{path}: a ChatGLM2/3 checkpoint with remote code (auto_map), which this transformers cannot train natively",
+            f"{path}: a {name} checkpoint with remote code (auto_map), which this transformers cannot train natively",
             f"Convert it first: python -m tunedesk import-chatglm {path} --out <dir>, then train from <dir>.",
         )
     if not glob.glob(os.path.join(path, "*.safetensors")):
