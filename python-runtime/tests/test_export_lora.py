@@ -52,7 +52,9 @@ def reference_logits(ckpt: Path) -> torch.Tensor:
 
 def test_merged_logits_equal_base_plus_adapter(lora_checkpoint, tmp_path, capsys):
     out = tmp_path / "merged"
-    code, events = run_export(capsys, "--checkpoint", str(lora_checkpoint), "--out", str(out), "--dtype", "fp32")
+    code, events = run_export(
+        capsys, "--checkpoint", str(lora_checkpoint), "--out", str(out), "--dtype", "fp32"
+    )
     assert code == 0, events
     assert [e["type"] for e in events][-1] == "export_finished"
     fractions = [e["fraction"] for e in events if e["type"] == "export_progress"]
@@ -86,7 +88,15 @@ print(json.dumps({"sum": float(logits.double().sum()), "vocab": len(tokenizer)})
 def test_export_loads_with_plain_transformers_in_a_clean_process(lora_checkpoint, tmp_path, capsys):
     out = tmp_path / "sharded"
     code, _ = run_export(
-        capsys, "--checkpoint", str(lora_checkpoint), "--out", str(out), "--dtype", "fp32", "--max_shard_size", "150KB"
+        capsys,
+        "--checkpoint",
+        str(lora_checkpoint),
+        "--out",
+        str(out),
+        "--dtype",
+        "fp32",
+        "--max_shard_size",
+        "150KB",
     )
     assert code == 0
     index = json.loads((out / "model.safetensors.index.json").read_text())

@@ -115,7 +115,9 @@ def test_full_disk_is_reported_before_writing(checkpoint, tmp_path, capsys):
     small = tmp_path / "small-fs"
     small.mkdir()
     # The tiny model needs ~450 KB in fp32; a 128 KB filesystem cannot hold it.
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(small)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(small)], capture_output=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.decode().strip()}")
     try:

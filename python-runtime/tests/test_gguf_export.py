@@ -1,0 +1,129 @@
+"""GGUF: metadata and tensors round-trip for the tiny llama (and qwen2) model, f16 and q8_0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gguf
+import numpy as np
+import pytest
+import torch
+from test_export_helpers import make_base_model, make_lora_checkpoint
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from tunedesk.export import cli
+
+
+@pytest.fixture(scope="module")
+def llama_run(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("gguf-llama")
+    base = make_base_model(root / "base", "llama")
+    return make_lora_checkpoint(root / "run-1", base), base
+
+
+def merged_state(ckpt: Path, base: Path) -> dict[str, torch.Tensor]:
+    from peft import PeftModel
+
+    model = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), ckpt / "adapter"
+    )
+    return model.merge_and_unload().state_dict()
+
+
+def unpermute(weight: np.ndarray, n_head: int) -> np.ndarray:
+    """Inverse of llama.cpp's q/k row permutation, written independently of the exporter."""
+    rows = weight.shape[0]
+    return (
+        weight.reshape(n_head, rows // n_head // 2, 2, *weight.shape[1:]).swapaxes(1, 2).reshape(weight.shape)
+    )
+
+
+def export_gguf(capsys, ckpt: Path, out: Path, dtype: str) -> Path:
+    code = cli.main(["--checkpoint", str(ckpt), "--out", str(out), "--format", "gguf", "--dtype", dtype])
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert code == 0, events[-1]
+    return out / f"model-{dtype}.gguf"
+
+
+def field(reader: gguf.GGUFReader, key: str):
+    return reader.fields[key].contents()
+
+
+def test_llama_f16_round_trip(llama_run, tmp_path, capsys):
+    ckpt, base = llama_run
+    path = export_gguf(capsys, ckpt, tmp_path / "f16", "fp16")
+    reader = gguf.GGUFReader(str(path))
+    config = json.loads((base / "config.json").read_text())
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    assert field(reader, "general.architecture") == "llama"
+    assert field(reader, "llama.context_length") == config["max_position_embeddings"]
+    assert field(reader, "llama.embedding_length") == 64
+    assert field(reader, "llama.block_count") == 2
+    assert field(reader, "llama.feed_forward_length") == 128
+    assert field(reader, "llama.attention.head_count") == 4
+    assert field(reader, "llama.attention.head_count_kv") == 2
+    assert field(reader, "llama.rope.dimension_count") == 16
+    assert field(reader, "llama.rope.freq_base") == pytest.approx(10000.0)
+    assert field(reader, "llama.attention.layer_norm_rms_epsilon") == pytest.approx(config["rms_norm_eps"])
+    assert field(reader, "tokenizer.ggml.model") == "gpt2"
+    tokens = field(reader, "tokenizer.ggml.tokens")
+    assert len(tokens) == config["vocab_size"] and tokens[tokenizer.eos_token_id] == "</s>"
+    assert len(field(reader, "tokenizer.ggml.merges")) > 0
+    assert field(reader, "tokenizer.ggml.token_type")[tokenizer.eos_token_id] == gguf.TokenType.CONTROL
+    assert field(reader, "tokenizer.ggml.eos_token_id") == tokenizer.eos_token_id
+    assert field(reader, "tokenizer.ggml.bos_token_id") == tokenizer.bos_token_id
+    assert field(reader, "tokenizer.ggml.padding_token_id") == tokenizer.pad_token_id
+    assert field(reader, "tokenizer.chat_template") == tokenizer.chat_template
+
+    merged = merged_state(ckpt, base)
+    tensors = {t.name: t for t in reader.tensors}
+    assert len(tensors) == len(merged)  # untied: every HF tensor has its GGUF twin
+    assert tensors["token_embd.weight"].tensor_type == gguf.GGMLQuantizationType.F16
+    assert tensors["blk.0.attn_norm.weight"].tensor_type == gguf.GGMLQuantizationType.F32
+    for hf_name, gguf_name, heads in [
+        ("model.layers.0.self_attn.q_proj.weight", "blk.0.attn_q.weight", 4),
+        ("model.layers.1.self_attn.k_proj.weight", "blk.1.attn_k.weight", 2),
+        ("model.layers.1.self_attn.v_proj.weight", "blk.1.attn_v.weight", None),
+        ("model.layers.0.mlp.down_proj.weight", "blk.0.ffn_down.weight", None),
+        ("lm_head.weight", "output.weight", None),
+    ]:
+        tensor = tensors[gguf_name]
+        values = np.asarray(tensor.data, dtype=np.float32).reshape(list(reversed(tensor.shape)))
+        if heads:
+            values = unpermute(values, heads)
+        expected = merged[hf_name].numpy()
+        assert values.shape == expected.shape
+        assert np.abs(values - expected).max() <= 1e-3 * max(1.0, np.abs(expected).max()), hf_name
+    record = json.loads((tmp_path / "f16" / "export.json").read_text())
+    assert record["kind"] == "gguf" and record["gguf"]["passed"] and record["verification"]["passed"]
+
+
+def test_llama_q8_0_round_trip(llama_run, tmp_path, capsys):
+    ckpt, base = llama_run
+    path = export_gguf(capsys, ckpt, tmp_path / "q8", "q8_0")
+    reader = gguf.GGUFReader(str(path))
+    assert field(reader, "general.file_type") == gguf.LlamaFileType.MOSTLY_Q8_0
+    tensors = {t.name: t for t in reader.tensors}
+    down = tensors["blk.0.ffn_down.weight"]
+    assert down.tensor_type == gguf.GGMLQuantizationType.Q8_0
+    values = gguf.quants.dequantize(down.data, down.tensor_type).reshape(64, 128)
+    expected = merged_state(ckpt, base)["model.layers.0.mlp.down_proj.weight"].numpy()
+    assert np.abs(values - expected).max() <= 0.01 * np.abs(expected).max()
+    # 8.5 bits per weight for the big matrices: well under half of the fp32 merged model.
+    assert path.stat().st_size < 0.5 * sum(t.numel() * 4 for t in merged_state(ckpt, base).values())
+
+
+def test_qwen2_f16_has_biases_and_no_permutation(tmp_path, capsys):
+    base = make_base_model(tmp_path / "qwen-base", "qwen2")
+    ckpt = make_lora_checkpoint(tmp_path / "run-q", base)
+    path = export_gguf(capsys, ckpt, tmp_path / "qf16", "fp16")
+    reader = gguf.GGUFReader(str(path))
+    assert field(reader, "general.architecture") == "qwen2"
+    tensors = {t.name: t for t in reader.tensors}
+    assert "blk.0.attn_q.bias" in tensors
+    merged = merged_state(ckpt, base)
+    q = tensors["blk.0.attn_q.weight"]
+    values = np.asarray(q.data, dtype=np.float32).reshape(list(reversed(q.shape)))
+    expected = merged["model.layers.0.self_attn.q_proj.weight"].numpy()
+    assert np.abs(values - expected).max() <= 1e-3 * np.abs(expected).max()
