@@ -24,12 +24,14 @@ class Tee:
 
     def write(self, text: str) -> int:
         self._original.write(text)
-        self._log.write(text)
+        if not self._log.closed:  # a logging handler may outlive the run that created it
+            self._log.write(text)
         return len(text)
 
     def flush(self) -> None:
         self._original.flush()
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
 
     def isatty(self) -> bool:
         return False

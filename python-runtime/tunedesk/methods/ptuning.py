@@ -24,6 +24,10 @@ def apply_ptuning(model, config: TrainConfig):
             encoder_hidden_size=hidden,
         )
     model = get_peft_model(model, peft_config)
+    if config.ptuning_version == 2:
+        from tunedesk.methods.prefix_cache import make_prefix_read_only
+
+        make_prefix_read_only(model)
     detail = {"ptuning_version": config.ptuning_version, "pre_seq_len": config.pre_seq_len}
     if config.ptuning_version == 2:
         detail["prefix_projection"] = config.prefix_projection
