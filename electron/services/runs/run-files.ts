@@ -1,0 +1,113 @@
+// The files of one run directory that the app writes or reads (see /ARCHITECTURE.md "The run
+// directory"): run.json (the trainer's own flag names), process.json (how to find the process
+// again after a restart), events.jsonl, train.log, STOP, telemetry.jsonl, checkpoints/.
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const runFiles = (runDir: string) => ({
+  runJson: join(runDir, 'run.json'),
+  processJson: join(runDir, 'process.json'),
+  events: join(runDir, 'events.jsonl'),
+  log: join(runDir, 'train.log'),
+  stop: join(runDir, 'STOP'),
+  telemetry: join(runDir, 'telemetry.jsonl'),
+  checkpoints: join(runDir, 'checkpoints'),
+});
+
+/** A run's link to the checkpoint it resumed from. */
+export const runParentSchema = z.looseObject({
+  run_id: z.string(),
+  /** Checkpoint path relative to the parent run directory, e.g. checkpoints/step-000004. */
+  checkpoint: z.string(),
+  step: z.number().int().optional(),
+});
+export type RunParent = z.infer<typeof runParentSchema>;
+
+/**
+ * run.json: the trainer's flag names (train_type, model_name_or_path, train_path, ...) plus
+ * run_id, output_dir, the GPU selection and, for a resumed run, its parent. Loose on purpose:
+ * every trainer flag is allowed and passed through unchanged.
+ */
+export const runConfigSchema = z.looseObject({
+  run_id: z.string().optional(),
+  train_type: z.string().optional(),
+  model_name_or_path: z.string().optional(),
+  output_dir: z.string().optional(),
+  /** GPU indices the run uses; empty or absent = the trainer's default device (one GPU or CPU). */
+  gpus: z.array(z.number().int().nonnegative()).optional(),
+  parent: runParentSchema.optional(),
+  resume_from: z.string().optional(),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** process.json: written by the app right after launch; pid + start time identify the process. */
+export const processInfoSchema = z.looseObject({
+  pid: z.number().int().positive(),
+  /** Process-group id (POSIX); null on Windows, where the tree is ended with taskkill /T. */
+  pgid: z.number().int().positive().nullable(),
+  /** Platform-specific start-time token (see process-tree.ts); null if the process had already exited. */
+  start_time: z.string().nullable(),
+  /** When the app launched it, unix seconds. */
+  launched_at: z.number(),
+  argv: z.array(z.string()),
+  platform: z.string(),
+  /** "torch" (one device) or "deepspeed" (the DeepSpeed multi-GPU launcher). */
+  launcher: z.enum(['torch', 'deepspeed']),
+});
+export type ProcessInfo = z.infer<typeof processInfoSchema>;
+
+/** Writes JSON atomically (temp file + rename): a reader never sees half a file. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, path);
+}
+
+/** Reads and validates a JSON file; null when it does not exist, an Error saying which file otherwise. */
+export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new Error(`${path}: not valid JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+export const readRunConfig = (runDir: string) => readJsonFile(runFiles(runDir).runJson, runConfigSchema);
+export const readProcessInfo = (runDir: string) => readJsonFile(runFiles(runDir).processJson, processInfoSchema);
+
+/** The last `maxLines` lines of train.log (read from the end, never the whole file). */
+export async function readLogTail(logPath: string, maxLines = 40, maxBytes = 64 * 1024): Promise<string[]> {
+  let handle;
+  try {
+    handle = await open(logPath, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - maxBytes);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    const lines = buffer.toString('utf8').split(/\r?\n/);
+    if (start > 0) lines.shift(); // the first line is cut
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    return lines.slice(-maxLines);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,323 @@
+// The run manager: starts runs (queued per GPU set), watches them through their events, stops
+// them so that nothing is left running, resumes them from checkpoints and, when a new instance
+// opens (app restart, another CLI call), re-attaches to the runs that are still alive.
+// It never kills a run because the app goes away: close() only stops watching.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
+import { listRunDirs } from '../checkpoints/run-list';
+import type { TrainerEvent } from '../../shared/events';
+import { EventsTailer } from './events-tailer';
+import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
+import { LiveFanout, type RunListener } from './live-fanout';
+import { isSameProcessAlive, stopProcessTree, type StopOptions, type StopStage } from './process-tree';
+import { planResume, ResumeRefusedError, type ResumePlan } from './resume-rules';
+import { readLogTail, readRunConfig, runFiles, writeJsonAtomic, type ProcessInfo, type RunConfig } from './run-files';
+import { assertSafeRunId, makeRunId } from './run-id';
+import { gpuSetKey, RunQueue } from './run-queue';
+import { loadRunState } from './run-state';
+import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
+import { TelemetryPoller, type GpuTelemetrySource } from './telemetry';
+import { trainerPython } from './trainer-python';
+
+export interface RunManagerOptions {
+  runsRoot: string;
+  /** The trainer's interpreter; default: the managed environment. */
+  python?: string;
+  /** GPU telemetry (the hardware service); none on a CPU-only machine. */
+  telemetry?: GpuTelemetrySource | null;
+  stop?: StopOptions;
+  /** Minimum time between two updates of one run to subscribers (default 100 ms ≈ 10/s). */
+  fanoutMs?: number;
+  /** Fallback poll of events files and of re-attached processes. */
+  pollMs?: number;
+  /** Extra environment for the trainer (tests point HF caches somewhere harmless). */
+  env?: Record<string, string>;
+}
+
+interface LiveRun {
+  runId: string;
+  runDir: string;
+  config: RunConfig;
+  summary: RunSummary;
+  tailer: EventsTailer | null;
+  process: ProcessInfo | null;
+  telemetry: TelemetryPoller | null;
+  liveness: NodeJS.Timeout | null;
+  ended: Promise<RunSummary>;
+  resolveEnded: (summary: RunSummary) => void;
+  stopping: boolean;
+  /** The end has been recorded and announced (exactly once). */
+  done: boolean;
+}
+
+export interface StartOptions {
+  /** Fixed run id (tests, imports); default `<time>-<method>-<short>`. */
+  runId?: string;
+}
+
+export class RunManager {
+  private readonly runs = new Map<string, LiveRun>();
+  private readonly queue = new RunQueue();
+  private readonly fanout: LiveFanout;
+  private closed = false;
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.fanout = new LiveFanout(options.fanoutMs ?? 100);
+  }
+
+  get runsRoot(): string {
+    return this.options.runsRoot;
+  }
+
+  /** Re-attaches to every run under the runs root whose process is still alive. */
+  async init(): Promise<RunSummary[]> {
+    await mkdir(this.options.runsRoot, { recursive: true });
+    const attached: RunSummary[] = [];
+    for (const runDir of await listRunDirs(this.options.runsRoot)) {
+      const state = await loadRunState(runDir);
+      if (!state.alive || !state.process || !state.config || this.runs.has(state.runId)) continue;
+      const run = this.track(state.runId, runDir, state.config, 'running');
+      run.process = state.process;
+      this.queue.markActive(run.runId, gpuSetKey(state.config.gpus));
+      await this.watch(run);
+      this.pollLiveness(run);
+      attached.push(run.summary);
+    }
+    return attached;
+  }
+
+  /** Subscribes to live updates of one run, or '*' for every run; returns the unsubscribe function. */
+  subscribe(runId: string | '*', listener: RunListener): () => void {
+    return this.fanout.subscribe(runId, listener);
+  }
+
+  get(runId: string): RunSummary | undefined {
+    return this.runs.get(runId)?.summary;
+  }
+
+  /** The runs this instance watches (queued, running, and ended since it opened). */
+  list(): RunSummary[] {
+    return [...this.runs.values()].map((r) => r.summary);
+  }
+
+  /** Resolves with the final summary when the run has ended (or at once if it already has). */
+  waitForEnd(runId: string): Promise<RunSummary> {
+    const run = this.runs.get(runId);
+    if (!run) return Promise.reject(new Error(`run ${runId} is not watched by this run manager`));
+    return run.ended;
+  }
+
+  runDir(runId: string): string {
+    assertSafeRunId(runId);
+    return join(this.options.runsRoot, runId);
+  }
+
+  /**
+   * Starts a run from a configuration in the trainer's own flag names. The service assigns the
+   * run id and output_dir, writes run.json and queues the run on its GPU set.
+   */
+  async start(config: RunConfig, options: StartOptions = {}): Promise<RunSummary> {
+    if (this.closed) throw new Error('this run manager is closed');
+    const runId = options.runId ?? makeRunId(String(config.train_type ?? 'run'));
+    const runDir = this.runDir(runId);
+    await mkdir(this.options.runsRoot, { recursive: true });
+    await mkdir(runDir); // fails if the run exists: a run directory is never reused
+    const resolved: RunConfig = { ...config, run_id: runId, output_dir: runDir };
+    await writeJsonAtomic(runFiles(runDir).runJson, resolved);
+    const run = this.track(runId, runDir, resolved, 'queued');
+    this.fanout.publish(run.summary, [], true);
+    if (this.queue.enqueue(runId, gpuSetKey(resolved.gpus))) await this.launch(run);
+    return run.summary;
+  }
+
+  /**
+   * Resumes from a complete checkpoint of `parentId` (the last one when `step` is omitted) as a new
+   * run linked to its parent; the step count continues. Refuses changes that cannot apply.
+   */
+  async resume(parentId: string, options: { step?: number; overrides?: Record<string, unknown>; runId?: string } = {}): Promise<{ summary: RunSummary; plan: ResumePlan }> {
+    const parentDir = this.runDir(parentId);
+    const parentConfig = await readRunConfig(parentDir);
+    if (!parentConfig) throw new Error(`run ${parentId} has no run.json in ${parentDir}`);
+    const checkpoint = await findCompleteCheckpoint(parentDir, options.step);
+    if (!checkpoint) {
+      throw new Error(
+        options.step === undefined
+          ? `run ${parentId} has no complete checkpoint to resume from`
+          : `run ${parentId} has no complete checkpoint at step ${options.step} (see: tunedesk runs show ${parentId})`,
+      );
+    }
+    const plan = planResume(parentConfig, options.overrides ?? {});
+    if (plan.refused.length > 0) throw new ResumeRefusedError(plan);
+    const { run_id: _id, output_dir: _out, parent: _parent, resume_from: _from, ...inherited } = parentConfig;
+    const overrides = Object.fromEntries(Object.entries(options.overrides ?? {}).filter(([, v]) => v !== undefined));
+    const config: RunConfig = {
+      ...inherited,
+      ...overrides,
+      resume_from: checkpoint.absolutePath,
+      parent: { run_id: parentId, checkpoint: checkpoint.path, step: checkpoint.step ?? undefined },
+    };
+    const summary = await this.start(config, { runId: options.runId });
+    return { summary, plan };
+  }
+
+  /**
+   * Stops a run: a queued one leaves the queue; a live one gets the STOP file, then SIGTERM to its
+   * process group, then SIGKILL. Resolves once nothing of the run is left running.
+   */
+  async stop(runId: string): Promise<StopStage | 'dequeued'> {
+    let run = this.runs.get(runId);
+    if (!run) {
+      // Not watched here (e.g. the CLI stopping a run the app started): attach first.
+      const state = await loadRunState(this.runDir(runId));
+      if (!state.process || !state.alive || !state.config) return 'already-gone';
+      run = this.track(runId, state.runDir, state.config, 'running');
+      run.process = state.process;
+      await this.watch(run);
+      this.pollLiveness(run);
+    }
+    if (run.summary.status === 'queued' && !run.process) {
+      const event = { v: 1, ts: Date.now() / 1000, type: 'run_finished', status: 'cancelled' } as const;
+      await appendFile(runFiles(run.runDir).events, JSON.stringify(event) + '\n');
+      this.finish(run, applyEvents(run.summary, [event]));
+      return 'dequeued';
+    }
+    if (!run.process) return 'already-gone';
+    run.stopping = true;
+    const stage = await stopProcessTree(
+      { pid: run.process.pid, pgid: run.process.pgid, stopFile: runFiles(run.runDir).stop },
+      this.options.stop,
+    );
+    await this.onProcessGone(run);
+    return stage;
+  }
+
+  /** Stops watching (never stops the runs: they go on and a later instance re-attaches). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const run of this.runs.values()) this.unwatch(run);
+    this.fanout.close();
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private track(runId: string, runDir: string, config: RunConfig, status: RunSummary['status']): LiveRun {
+    let resolveEnded!: (summary: RunSummary) => void;
+    const ended = new Promise<RunSummary>((resolve) => (resolveEnded = resolve));
+    const run: LiveRun = {
+      runId,
+      runDir,
+      config,
+      summary: emptySummary(runId, status),
+      tailer: null,
+      process: null,
+      telemetry: null,
+      liveness: null,
+      ended,
+      resolveEnded,
+      stopping: false,
+      done: false,
+    };
+    this.runs.set(runId, run);
+    return run;
+  }
+
+  private async launchQueued(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (run && !this.closed) await this.launch(run).catch(() => undefined);
+  }
+
+  private async launch(run: LiveRun): Promise<void> {
+    const gpus = run.config.gpus ?? [];
+    const command = buildTrainCommand({
+      python: this.options.python ?? trainerPython(),
+      gpus,
+      masterPort: gpus.length > 1 ? await freePort() : undefined,
+    });
+    try {
+      const launched = await launchInRunDir(run.runDir, command, this.options.env);
+      run.process = launched.info;
+      run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
+      this.fanout.publish(run.summary, [], true);
+      await this.watch(run);
+      void launched.exited.then(() => this.onProcessGone(run));
+    } catch (error) {
+      const message = (error as Error).message;
+      await appendFile(runFiles(run.runDir).log, `tunedesk: ${message}\n`);
+      this.finish(run, { ...markCrashed(run.summary, [message], Date.now() / 1000) });
+      throw error;
+    }
+  }
+
+  private async watch(run: LiveRun): Promise<void> {
+    const files = runFiles(run.runDir);
+    run.tailer = new EventsTailer(
+      files.events,
+      {
+        onEvents: (events: TrainerEvent[]) => {
+          run.summary = applyEvents(run.summary, events);
+          this.fanout.publish(run.summary, events);
+        },
+        onMalformed: (problem) => {
+          run.summary = {
+            ...run.summary,
+            malformedLines: run.summary.malformedLines + 1,
+            lastWarning: `events.jsonl:${problem.line}: ${problem.error} (line skipped)`,
+          };
+          this.fanout.publish(run.summary);
+        },
+      },
+      { pollMs: this.options.pollMs ?? 1000 },
+    );
+    await run.tailer.start();
+    const gpus = run.config.gpus ?? [];
+    if (this.options.telemetry && gpus.length > 0) {
+      run.telemetry = new TelemetryPoller(this.options.telemetry, gpus, files.telemetry, (sample) => {
+        run.summary = { ...run.summary, telemetry: sample };
+        this.fanout.publish(run.summary);
+      });
+      run.telemetry.start();
+    }
+  }
+
+  /** A re-attached process is not our child: poll whether it (pid + start time) still exists. */
+  private pollLiveness(run: LiveRun): void {
+    const check = async () => {
+      if (!run.process || run.done) return;
+      if (!(await isSameProcessAlive(run.process.pid, run.process.start_time))) await this.onProcessGone(run);
+    };
+    run.liveness = setInterval(() => void check(), this.options.pollMs ?? 1000);
+  }
+
+  private async onProcessGone(run: LiveRun): Promise<void> {
+    if (run.liveness) clearInterval(run.liveness);
+    run.liveness = null;
+    if (run.tailer) await run.tailer.readNew(); // the last lines were written just before exit
+    if (run.done) return;
+    let summary = run.summary;
+    const logTail = () => readLogTail(runFiles(run.runDir).log);
+    if (!isFinal(summary.status)) summary = markCrashed(summary, await logTail(), Date.now() / 1000);
+    else if (summary.status === 'failed') summary = { ...summary, logTail: await logTail() };
+    this.finish(run, summary);
+  }
+
+  private finish(run: LiveRun, summary: RunSummary): void {
+    if (run.done) return;
+    run.done = true;
+    run.summary = summary;
+    this.unwatch(run);
+    this.fanout.publish(summary, [], true);
+    this.fanout.flush(run.runId);
+    run.resolveEnded(summary);
+    for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
+  }
+
+  private unwatch(run: LiveRun): void {
+    run.tailer?.stop();
+    run.tailer = null;
+    run.telemetry?.stop();
+    run.telemetry = null;
+    if (run.liveness) clearInterval(run.liveness);
+    run.liveness = null;
+  }
+}
