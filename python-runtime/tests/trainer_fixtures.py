@@ -29,7 +29,10 @@ def write_data(path: str, repeat: int = 4) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         for _ in range(repeat):
             for instruction, inp, out in SAMPLES:
-                handle.write(json.dumps({"instruction": instruction, "input": inp, "output": out}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps({"instruction": instruction, "input": inp, "output": out}, ensure_ascii=False)
+                    + "\n"
+                )
     return path
 
 
@@ -41,7 +44,9 @@ def _tokenizer(out_dir: str):
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=320, special_tokens=["<pad>", "<s>", "</s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        vocab_size=320,
+        special_tokens=["<pad>", "<s>", "</s>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tok.train_from_iterator([" ".join(s) for s in SAMPLES] * 4, trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
@@ -56,9 +61,16 @@ def tiny_model_dir(out_dir: str, family: str = "llama", layers: int = 2, hidden:
     os.makedirs(out_dir, exist_ok=True)
     tok = _tokenizer(out_dir)
     common = dict(
-        vocab_size=len(tok), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+        vocab_size=len(tok),
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
     )
     torch.manual_seed(0)
     if family == "glm":
@@ -72,11 +84,48 @@ def tiny_model_dir(out_dir: str, family: str = "llama", layers: int = 2, hidden:
 def run_train(args: list[str], env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
     """The trainer as the app runs it: a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "tunedesk", "train", *args], cwd=PYTHON_RUNTIME, capture_output=True,
-        text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "tunedesk", "train", *args],
+        cwd=PYTHON_RUNTIME,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
 
 
 def read_events(run_dir: str) -> list[dict]:
     with open(os.path.join(run_dir, "events.jsonl"), encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def base_args(model_dir: str, data: str, out: str, *extra: str) -> list[str]:
+    """A small, fast run: 8-sample micro-batches, short sequences, metrics every step."""
+    return [
+        "--train_path",
+        data,
+        "--model_name_or_path",
+        model_dir,
+        "--output_dir",
+        out,
+        "--per_device_train_batch_size",
+        "8",
+        "--max_len",
+        "64",
+        "--max_src_len",
+        "32",
+        "--show_loss_step",
+        "1",
+        "--warmup_ratio",
+        "0",
+        *extra,
+    ]
+
+
+def metric_losses(events: list[dict]) -> list[float]:
+    return [e["values"]["loss"] for e in events if e["type"] == "metrics"]
+
+
+def subprocess_env() -> dict:
+    # One thread per process: on a shared two-core machine, torch's thread pool spinning
+    # against other processes makes tiny models 20x slower.
+    return {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
