@@ -3,7 +3,7 @@
 // descriptors (no pipe the trainer could die on when the app goes away), cwd the run directory.
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { basename, posix, win32 } from 'node:path';
 import { execa } from 'execa';
 import type { Command } from './process-tree';
 import { processStartTime } from './process-tree';
@@ -30,9 +30,8 @@ export interface TrainCommand extends Command {
 /** The `deepspeed` launcher script installed beside the interpreter in the same environment. */
 export function deepspeedLauncherPath(python: string, platform: NodeJS.Platform = process.platform): string {
   // venv/bin/python -> venv/bin/deepspeed; on Windows venv\Scripts\python.exe -> venv\Scripts\deepspeed.exe
-  const dir = dirname(python);
-  const join_ = platform === 'win32' ? (a: string, b: string) => `${a}\\${b}` : join;
-  return join_(dir, platform === 'win32' ? 'deepspeed.exe' : 'deepspeed');
+  const path = platform === 'win32' ? win32 : posix;
+  return path.join(path.dirname(python), platform === 'win32' ? 'deepspeed.exe' : 'deepspeed');
 }
 
 /** Builds the command line that trains one run (`python -m tunedesk train --config run.json`). */
