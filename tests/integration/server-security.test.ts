@@ -28,7 +28,7 @@ beforeAll(async () => {
   mkdirSync(join(base, 'runs'));
   mkdirSync(join(base, 'outside'));
   symlinkSync(join(base, 'outside'), join(base, 'runs', 'escape'));
-  ctx = createApiContext({ mode: 'browser', runsRoot: join(base, 'runs'), dataDir: join(base, 'data'), version: '9.9.9' });
+  ctx = createApiContext({ mode: 'browser', appRoot: join(__dirname, '..', '..'), runsRoot: join(base, 'runs'), dataDir: join(base, 'data'), version: '9.9.9' });
   server = await startServer({ ctx, rendererDir: renderer, maxBodyBytes: 64 * 1024 });
   origin = `http://127.0.0.1:${server.port}`;
 });

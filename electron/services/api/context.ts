@@ -1,8 +1,7 @@
 // Everything a handler may use: folders, the path guard, the event hub, what only the desktop
 // app can do (native dialogs, the system browser), and a cache of the feature services so each
 // is built once per host. Created by the Electron main process or the browser-mode server.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { PathGuard } from '../paths/path-guard';
 import { loadPickedPaths } from '../paths/picked-paths';
 import { EventHub } from './event-hub';
@@ -13,6 +12,19 @@ export interface NativeHost {
   pickPath(options: { kind: 'file' | 'directory'; title?: string; defaultPath?: string }): Promise<string | null>;
   /** Opens an (already validated) https URL in the system browser. */
   openExternal(url: string): Promise<void>;
+}
+
+/** A training the host started (or re-attached to) that is still running. */
+export interface RunningTraining {
+  runId: string;
+  label: string;
+}
+
+/** What the host needs to know about trainings when it quits; provided by the runs binding. */
+export interface TrainingControl {
+  running(): Promise<RunningTraining[]>;
+  /** Asks the run to stop cooperatively (it saves a checkpoint) and resolves when it has ended. */
+  stop(runId: string): Promise<void>;
 }
 
 export interface ApiContext {
@@ -29,6 +41,8 @@ export interface ApiContext {
   paths: PathGuard;
   events: EventHub;
   native?: NativeHost;
+  /** Set by the runs binding once the run manager exists; the quit guard asks it. */
+  trainings?: TrainingControl;
   /** Returns the one instance of a service, building it on first use. */
   service<T>(key: string, build: () => T): T;
   /** Registers cleanup to run when the host shuts down. */
@@ -41,21 +55,14 @@ export interface ApiContextOptions {
   mode: 'electron' | 'browser';
   runsRoot: string;
   dataDir: string;
-  appRoot?: string;
+  /** The install root (holds resources/ and python-runtime/). */
+  appRoot: string;
   version?: string;
   native?: NativeHost;
 }
 
-/** The install root: two levels above electron/services/api in source, or above dist/electron when bundled. */
-export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  const normalized = resolve(from);
-  const marker = `${join('electron', 'services', 'api')}`;
-  if (normalized.endsWith(marker)) return resolve(normalized, '..', '..', '..');
-  return resolve(normalized, '..', '..');
-}
-
 export function createApiContext(options: ApiContextOptions): ApiContext {
-  const appRoot = options.appRoot ?? findAppRoot();
+  const appRoot = resolve(options.appRoot);
   const resourcesDir = join(appRoot, 'resources');
   const paths = new PathGuard([
     { path: resolve(options.runsRoot), why: 'runs folder' },

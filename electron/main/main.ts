@@ -1,0 +1,70 @@
+// The Electron main process: thin glue over the same services as the browser server and the CLI.
+// Bundled to dist/electron/main.cjs by electron/main/build.mjs.
+//   electron . [--data-dir DIR] [--runs-dir DIR]
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import { createApiContext, type ApiContext } from '../services/api/context';
+import { hostFolders } from '../services/api/host-folders';
+import { registerAppScheme, serveRenderer } from './app-protocol';
+import { registerIpc } from './ipc';
+import { installQuitGuard } from './quit-guard';
+import { createMainWindow, isSafeExternalUrl, lockDown } from './window';
+
+// dist/electron/main.cjs → the install root is two levels up.
+const appRoot = resolve(__dirname, '..', '..');
+const { values: flags } = parseArgs({
+  args: process.argv.slice(app.isPackaged ? 1 : 2),
+  options: { 'data-dir': { type: 'string' }, 'runs-dir': { type: 'string' } },
+  strict: false,
+});
+const folders = hostFolders({
+  dataDir: typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined,
+  runsDir: typeof flags['runs-dir'] === 'string' ? flags['runs-dir'] : undefined,
+});
+// Chromium's own profile lives in the data folder, so a fresh --data-dir is a fresh app.
+app.setPath('userData', join(folders.dataDir, 'electron'));
+
+registerAppScheme();
+app.on('web-contents-created', (_event, contents) => lockDown(contents));
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let mainWindow: BrowserWindow | null = null;
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+
+  void app.whenReady().then(() => {
+    // No page of ours needs the camera, notifications or anything else: refuse every permission.
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    serveRenderer(join(appRoot, 'dist', 'renderer'));
+    const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const ctx: ApiContext = createApiContext({
+      mode: 'electron',
+      appRoot,
+      version,
+      ...folders,
+      native: {
+        async pickPath({ kind, title, defaultPath }) {
+          const options = { properties: [kind === 'directory' ? ('openDirectory' as const) : ('openFile' as const)], ...(title ? { title } : {}), ...(defaultPath ? { defaultPath } : {}) };
+          const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+          return result.canceled ? null : (result.filePaths[0] ?? null);
+        },
+        async openExternal(url) {
+          if (!isSafeExternalUrl(url)) throw new Error(`refusing to open ${url}: only https links are opened`);
+          await shell.openExternal(url);
+        },
+      },
+    });
+    registerIpc(ctx, () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []));
+    installQuitGuard(ctx, () => mainWindow);
+    mainWindow = createMainWindow(join(__dirname, 'preload.cjs'));
+    mainWindow.on('closed', () => (mainWindow = null));
+  });
+
+  app.on('window-all-closed', () => app.quit());
+}
