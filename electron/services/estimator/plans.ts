@@ -1,0 +1,63 @@
+// The standard plans the recommender ranks and the UI tabulates: every method, with the engine
+// layouts that make sense for it, for one model and one set of user settings.
+import type { Estimate, MethodSpec, TrainSettings } from '../../shared/contract/estimator';
+import type { ModelArch } from '../../shared/contract/models';
+import { estimate, type EstimatorModel } from './estimate';
+
+export interface Plan {
+  id: string;
+  label: string;
+  /** Higher is more capable (more of the model adapts): full > freeze > LoRA > P-Tuning. */
+  capability: number;
+  method: MethodSpec;
+  settings: TrainSettings;
+}
+
+export interface PlannedEstimate extends Plan {
+  estimate: Estimate;
+}
+
+export function defaultLoraTargets(arch: ModelArch): string[] {
+  return arch.attention === 'eager-fp32-softmax' ? ['query_key_value'] : ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
+}
+
+/** User-facing knobs; the plans fill in method and engine layout. */
+export interface PlanInput {
+  dtype: TrainSettings['dtype'];
+  microBatch: number;
+  seqLen: number;
+  gpus: number;
+}
+
+export function standardPlans(arch: ModelArch, input: PlanInput): Plan[] {
+  const base: TrainSettings = {
+    dtype: input.dtype,
+    microBatch: input.microBatch,
+    seqLen: input.seqLen,
+    gradientCheckpointing: true,
+    gpus: input.gpus,
+    zeroStage: input.gpus > 1 ? 2 : 0,
+    offloadOptimizer: false,
+    offloadParams: false,
+  };
+  const zero2 = { ...base, zeroStage: 2 as const };
+  const targets = defaultLoraTargets(arch);
+  const freezeLayers = Math.min(4, arch.layers);
+  return [
+    { id: 'full-zero3-offload', label: 'Full, ZeRO-3 + CPU offload', capability: 6, method: { kind: 'full' }, settings: { ...base, zeroStage: 3, offloadOptimizer: true, offloadParams: true } },
+    { id: 'full-zero3', label: 'Full, ZeRO-3', capability: 6.2, method: { kind: 'full' }, settings: { ...base, zeroStage: 3 } },
+    { id: 'full-zero2', label: 'Full, ZeRO-2', capability: 6.4, method: { kind: 'full' }, settings: zero2 },
+    { id: 'full', label: 'Full', capability: 6.3, method: { kind: 'full' }, settings: base },
+    { id: 'freeze', label: `Freeze, last ${freezeLayers} layers`, capability: 5, method: { kind: 'freeze', trainableLayers: freezeLayers }, settings: base },
+    { id: 'lora-r16', label: 'LoRA r16', capability: 4.2, method: { kind: 'lora', rank: 16, targets }, settings: base },
+    { id: 'lora-r8', label: 'LoRA r8', capability: 4, method: { kind: 'lora', rank: 8, targets }, settings: base },
+    { id: 'lora-r8-nockpt', label: 'LoRA r8, no checkpointing (faster)', capability: 4.1, method: { kind: 'lora', rank: 8, targets }, settings: { ...base, gradientCheckpointing: false } },
+    { id: 'ptuning-v2', label: 'P-Tuning v2, prefix 16 + projection', capability: 3, method: { kind: 'ptuning', version: 2, preSeqLen: 16, projection: true }, settings: base },
+    { id: 'ptuning-v1', label: 'P-Tuning v1, 16 virtual tokens', capability: 2, method: { kind: 'ptuning', version: 1, preSeqLen: 16, projection: false }, settings: base },
+  ];
+}
+
+/** Every standard plan with its estimate (the table the UI redraws on every slider move). */
+export function estimateTable(model: EstimatorModel, input: PlanInput): PlannedEstimate[] {
+  return standardPlans(model.arch, input).map((plan) => ({ ...plan, estimate: estimate(model, plan.method, plan.settings) }));
+}
