@@ -25,6 +25,10 @@ SAMPLES = [
 ]
 
 
+# So the glm/glm2/glm3 prompt layouts of the original scripts work on the tiny models too.
+CHATGLM_SPECIALS = ["[gMASK]", "sop", "eop", "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"]
+
+
 def write_data(path: str, repeat: int = 4) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         for _ in range(repeat):
@@ -45,7 +49,7 @@ def _tokenizer(out_dir: str):
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=320,
-        special_tokens=["<pad>", "<s>", "</s>"],
+        special_tokens=["<pad>", "<s>", "</s>", *CHATGLM_SPECIALS],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tok.train_from_iterator([" ".join(s) for s in SAMPLES] * 4, trainer)
