@@ -186,3 +186,38 @@ def test_unknown_tensors_are_refused_by_name(tmp_path, sp_model):
     with pytest.raises(ConfigError, match="lora_A"):
         import_chatglm(src, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_half_precision_weights_stay_half(tmp_path, sp_model):
+    config = chatglm_config(2, VOCAB, torch_dtype="float16")
+    sd = {k: v.half() for k, v in random_state_dict(config).items()}
+    src = write_checkpoint(tmp_path / "src", config, sd, sp_model, 2)
+    summary = import_chatglm(src, tmp_path / "out")
+    assert summary.dtype == "float16"
+    assert json.loads((tmp_path / "out" / "config.json").read_text())["dtype"] == "float16"
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "out" / "model.safetensors"), "pt") as weights:
+        assert weights.get_tensor("model.layers.0.self_attn.q_proj.weight").dtype == torch.float16
+    tokenizer_config = json.loads((tmp_path / "out" / "tokenizer_config.json").read_text())
+    assert (
+        tokenizer_config["tokenizer_class"] == "PreTrainedTokenizerFast"
+        and tokenizer_config["split_special_tokens"]
+    )
+
+
+def test_a_killed_import_leaves_a_temporary_that_the_next_import_removes(tmp_path, sp_model):
+    import subprocess
+    import sys
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(finished.stdout)
+    stale = tmp_path / f".out.tmp-import-{dead_pid}"
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"half written")
+    config = chatglm_config(2, VOCAB)
+    src = write_checkpoint(tmp_path / "src", config, random_state_dict(config), sp_model, 2)
+    import_chatglm(src, tmp_path / "out")
+    assert not stale.exists() and (tmp_path / "out" / "config.json").is_file()

@@ -195,6 +195,7 @@ def _convert_into(info: ChatGLMInfo, tmp: Path, summary: ImportSummary) -> None:
     GlmConfig(**kwargs).save_pretrained(str(tmp))
     GenerationConfig(eos_token_id=eos_ids, pad_token_id=pad_id).save_pretrained(str(tmp))
     converted.tokenizer.save_pretrained(str(tmp))
+    _portable_tokenizer_class(tmp / "tokenizer_config.json")
     for name in COPIED_FILES:
         if (info.path / name).is_file():
             shutil.copy2(info.path / name, tmp / name)
@@ -219,6 +220,14 @@ def _convert_into(info: ChatGLMInfo, tmp: Path, summary: ImportSummary) -> None:
             f"the SentencePiece vocabulary already has a normal piece {name!r}; the special token "
             f"{name} (id {special[name]}) is named {content!r} in the converted tokenizer."
         )
+
+
+def _portable_tokenizer_class(path: Path) -> None:
+    # transformers 5 writes its internal class name; PreTrainedTokenizerFast loads in 4.x and 5.x alike,
+    # so the imported folder (and exports made from it) stay usable by other tools.
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tokenizer_class"] = "PreTrainedTokenizerFast"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _convert_weights(info: ChatGLMInfo, tmp: Path, summary: ImportSummary) -> None:
