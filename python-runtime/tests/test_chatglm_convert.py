@@ -221,3 +221,22 @@ def test_a_killed_import_leaves_a_temporary_that_the_next_import_removes(tmp_pat
     src = write_checkpoint(tmp_path / "src", config, random_state_dict(config), sp_model, 2)
     import_chatglm(src, tmp_path / "out")
     assert not stale.exists() and (tmp_path / "out" / "config.json").is_file()
+
+
+def test_generation_can_be_forced_when_nothing_tells(tmp_path, sp_model):
+    config = chatglm_config(2, VOCAB, _name_or_path="", rope_ratio=8)
+    src = write_checkpoint(tmp_path / "src", config, random_state_dict(config), sp_model, 2)
+    (src / "tokenization_chatglm.py").unlink()
+    (src / "modeling_chatglm.py").unlink()
+    assert import_chatglm(src, tmp_path / "as2").rope["rope_type"] == "linear"  # ChatGLM2-32k reading
+
+    summary = import_chatglm(src, tmp_path / "as3", generation=3)
+
+    assert summary.generation == 3 and "<|observation|>" in summary.special_tokens
+    assert summary.rope == {
+        "rope_type": "default",
+        "rope_theta": 80000.0,
+        "partial_rotary_factor": 0.5,
+        "rope_ratio": 8,
+        "mode": "theta",
+    }

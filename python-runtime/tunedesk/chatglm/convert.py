@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from .detect import ChatGLMInfo, detect_chatglm, import_hint
+from .detect import ChatGLMInfo, detect_chatglm, import_hint, rope_mode_of
 from .tokenizer import build_fast_tokenizer
 from .weights import Shapes, check_supported, convert_tensor, glm_config_kwargs
 
@@ -127,6 +127,7 @@ def _checked_source(source: Path, generation: int | None) -> ChatGLMInfo:
     if generation in (2, 3) and generation != info.generation:
         info.evidence.append(f"generation {generation} forced by --generation (detected {info.generation})")
         info.generation = generation
+        info.rope_mode = rope_mode_of(source, generation, [])
     check_supported(info.config, str(source / "config.json"))
     if not (source / "tokenizer.model").is_file():
         raise ConfigError(
@@ -192,6 +193,7 @@ def _convert_into(info: ChatGLMInfo, tmp: Path, summary: ImportSummary) -> None:
         )
     _convert_weights(info, tmp, summary)
     kwargs = glm_config_kwargs(config, info.rope_mode, eos_ids, pad_id)
+    kwargs["dtype"] = summary.dtype or kwargs["dtype"]  # what the weights really are, whatever config says
     GlmConfig(**kwargs).save_pretrained(str(tmp))
     GenerationConfig(eos_token_id=eos_ids, pad_token_id=pad_id).save_pretrained(str(tmp))
     converted.tokenizer.save_pretrained(str(tmp))

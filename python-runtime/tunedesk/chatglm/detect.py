@@ -95,7 +95,7 @@ def detect_chatglm(model_dir: Path) -> ChatGLMInfo | None:
         )
     generation, evidence = _generation_2_or_3(model_dir, config)
     info = ChatGLMInfo(model_dir, generation, evidence, config)
-    info.rope_mode = _rope_mode(model_dir, generation, info.evidence)
+    info.rope_mode = rope_mode_of(model_dir, generation, info.evidence)
     return info
 
 
@@ -118,7 +118,7 @@ def _generation_2_or_3(model_dir: Path, config: dict) -> tuple[int, list[str]]:
     ]
 
 
-def _rope_mode(model_dir: Path, generation: int, evidence: list[str]) -> str:
+def rope_mode_of(model_dir: Path, generation: int, evidence: list[str]) -> str:
     modeling = _read_text(model_dir / "modeling_chatglm.py")
     if re.search(r"base\s*=\s*base\s*\*\s*self\.rope_ratio", modeling):
         evidence.append("modeling_chatglm.py scales the rotary base by rope_ratio")
