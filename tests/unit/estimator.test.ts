@@ -1,7 +1,7 @@
 // Estimator behaviour beyond the calibration rows: each knob moves memory the way its formula
 // says, offload moves bytes to host RAM, and the whole table is instant.
 import { describe, expect, it } from 'vitest';
-import type { TrainSettings } from '../../electron/shared/contract/estimator';
+import type { MethodSpec, TrainSettings } from '../../electron/shared/contract/estimator';
 import { estimate, GiB } from '../../electron/services/estimator/estimate';
 import { estimateTable } from '../../electron/services/estimator/plans';
 import { prefixEncoderParams } from '../../electron/services/estimator/trainable-params';
@@ -15,7 +15,7 @@ const qwen = archFromConfig(
 );
 const glm2 = archFromConfig(CHATGLM2_6B_CONFIG, 'glm2/config.json');
 const base: TrainSettings = { dtype: 'bf16', microBatch: 1, seqLen: 1024, gradientCheckpointing: true, gpus: 1, zeroStage: 0, offloadOptimizer: false, offloadParams: false };
-const lora = { kind: 'lora', rank: 16, targets: ['q_proj', 'v_proj'] } as const;
+const lora: MethodSpec = { kind: 'lora', rank: 16, targets: ['q_proj', 'v_proj'] };
 
 describe('estimator', () => {
   it('counts Qwen2.5-7B at its published 7.6B parameters from the config alone', () => {
