@@ -11,12 +11,16 @@ import { buildRenderer, rendererIsStale } from '../server/renderer-build';
 const appRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Why Electron cannot start here, or null when it should. */
-export function electronUnavailable(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): { reason: string; binary?: string } | { reason: null; binary: string } {
+export function electronUnavailable(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  // In plain Node, the electron package exports the path of its binary; it throws when the
+  // binary was never downloaded (e.g. ELECTRON_SKIP_BINARY_DOWNLOAD=1).
+  resolveBinary: () => string = () => createRequire(import.meta.url)('electron') as string,
+): { reason: string; binary?: string } | { reason: null; binary: string } {
   let binary: string;
   try {
-    // In plain Node, the electron package exports the path of its binary; it throws when the
-    // binary was never downloaded (e.g. ELECTRON_SKIP_BINARY_DOWNLOAD=1).
-    binary = createRequire(import.meta.url)('electron') as string;
+    binary = resolveBinary();
   } catch (error) {
     return {
       reason:
@@ -68,7 +72,7 @@ async function startBrowserMode(reason: string, args: string[]): Promise<void> {
   await import('../server/main');
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const args = process.argv.slice(2);
   await buildIfStale();
   const electron = electronUnavailable();
@@ -78,4 +82,3 @@ async function main(): Promise<void> {
   process.exitCode = result.code;
 }
 
-if (process.argv[1] && /launch\.(ts|mjs)$/.test(process.argv[1])) await main();

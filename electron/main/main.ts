@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { createApiContext, type ApiContext } from '../services/api/context';
 import { hostFolders } from '../services/api/host-folders';
+import { defaultDataDir } from '../services/settings/runs-root';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { registerIpc } from './ipc';
 import { installQuitGuard } from './quit-guard';
@@ -19,12 +20,11 @@ const { values: flags } = parseArgs({
   options: { 'data-dir': { type: 'string' }, 'runs-dir': { type: 'string' } },
   strict: false,
 });
-const folders = hostFolders({
-  dataDir: typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined,
-  runsDir: typeof flags['runs-dir'] === 'string' ? flags['runs-dir'] : undefined,
-});
-// Chromium's own profile lives in the data folder, so a fresh --data-dir is a fresh app.
-app.setPath('userData', join(folders.dataDir, 'electron'));
+const dataDirFlag = typeof flags['data-dir'] === 'string' ? flags['data-dir'] : undefined;
+const runsDirFlag = typeof flags['runs-dir'] === 'string' ? flags['runs-dir'] : undefined;
+// Chromium's own profile lives in the data folder, so a fresh --data-dir is a fresh app. It must
+// be set before 'ready', so it is computed from the flags alone (hostFolders reads settings later).
+app.setPath('userData', join(resolve(dataDirFlag ?? process.env.TUNEDESK_DATA_DIR ?? defaultDataDir()), 'electron'));
 
 registerAppScheme();
 app.on('web-contents-created', (_event, contents) => lockDown(contents));
@@ -38,7 +38,8 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow?.focus();
   });
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
+    const folders = await hostFolders({ dataDir: dataDirFlag, runsDir: runsDirFlag });
     // No page of ours needs the camera, notifications or anything else: refuse every permission.
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     serveRenderer(join(appRoot, 'dist', 'renderer'));

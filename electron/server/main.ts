@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('Building the interface (dist/renderer)...\n');
     await buildRenderer(appRoot);
   }
-  const folders = hostFolders({ runsDir: args['runs-dir'], dataDir: args['data-dir'] });
+  const folders = await hostFolders({ runsDir: args['runs-dir'], dataDir: args['data-dir'] });
   const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const ctx = createApiContext({ mode: 'browser', appRoot, version, ...folders });
   const running = await startServer({ ctx, rendererDir: join(appRoot, 'dist', 'renderer'), port });

@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./launch.ts');
+const { main } = await import('./launch.ts');
+await main();
