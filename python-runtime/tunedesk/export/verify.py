@@ -59,10 +59,10 @@ def collect_samples(
     from tunedesk.data import generation_prompt, load_records
 
     max_src = int(run_config.get("max_src_len") or MAX_SAMPLE_TOKENS)
-    train_path = run_config.get("train_path")
+    train_path = find_train_path(run_config)
     texts: list[str] = []
     ids: list[list[int]] = []
-    if train_path and Path(train_path).is_file():
+    if train_path is not None:
         records, _ = load_records(train_path, skip_bad=True, allow_empty_output=True)
         for record in records[:n]:
             prompt_messages = record.messages[:-1]
@@ -79,6 +79,21 @@ def collect_samples(
         ids.append(generation_prompt(message, tokenizer, mode=mode, max_src_len=max_src)[-MAX_SAMPLE_TOKENS:])
         texts.append(text)
     return Samples(ids, texts, "builtin")
+
+
+def find_train_path(run_config: dict[str, Any]) -> Path | None:
+    """The run's data file; a relative path was relative to the trainer's working directory,
+    which is usually python-runtime/ (the app's launcher) or the run's parent."""
+    value = run_config.get("train_path")
+    if not value:
+        return None
+    path = Path(value)
+    candidates = (
+        [path] if path.is_absolute() else [Path.cwd() / path, Path(__file__).resolve().parents[2] / path]
+    )
+    if run_config.get("output_dir") and not path.is_absolute():
+        candidates.append(Path(run_config["output_dir"]).parent / path)
+    return next((c for c in candidates if c.is_file()), None)
 
 
 @torch.no_grad()
