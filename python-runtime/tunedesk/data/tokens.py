@@ -19,7 +19,6 @@ def special_id(tokenizer: Any, *names: str, mode: str) -> int:
     a converted ChatGLM one) has the string in its vocabulary.
     """
     get_command = getattr(tokenizer, "get_command", None)
-    vocab = tokenizer.get_vocab()
     for name in names:
         if callable(get_command):
             try:
@@ -28,14 +27,28 @@ def special_id(tokenizer: Any, *names: str, mode: str) -> int:
                 value = None
             if isinstance(value, int):
                 return value
-        if name in vocab:
-            return int(vocab[name])
+        found = _vocab_id(tokenizer, name)
+        if found is not None:
+            return found
     wanted = " or ".join(repr(n) for n in names)
     raise ConfigError(
         f"--mode {mode}: the tokenizer has no {wanted} token, which the {mode} prompt layout needs",
         "Use the --mode that matches the model (glm: ChatGLM-6B, glm2: ChatGLM2-6B, glm3: ChatGLM3-6B), "
         "or leave --mode out to use the tokenizer's own chat template.",
     )
+
+
+def _vocab_id(tokenizer: Any, name: str) -> int | None:
+    """The id of ``name`` as one token, or None. (get_vocab() copies the whole vocabulary: too slow per sample.)"""
+    convert = getattr(tokenizer, "convert_tokens_to_ids", None)
+    if callable(convert):
+        value = convert(name)
+        unk = getattr(tokenizer, "unk_token_id", None)
+        if isinstance(value, int) and (value != unk or name == getattr(tokenizer, "unk_token", None)):
+            return value
+        return None
+    vocab = tokenizer.get_vocab()
+    return int(vocab[name]) if name in vocab else None
 
 
 def eos_id(tokenizer: Any, mode: str) -> int:
