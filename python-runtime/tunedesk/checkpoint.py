@@ -144,7 +144,7 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
     state_dict = engine.consolidated_state_dict(model)  # collective under ZeRO-3, None otherwise
     engine.save_state(tmp)  # optimizer + scheduler (all ranks under DeepSpeed)
     if engine.is_main:
-        write_weights(model, request.weights, tmp, state_dict)
+        write_weights(engine.unwrap(model), request.weights, tmp, state_dict)
         tokenizer.save_pretrained(os.path.join(tmp, "tokenizer"))
         torch.save(capture_rng(), os.path.join(tmp, "rng_state.pt"))
         write_json_atomic(os.path.join(tmp, "trainer_state.json"), request.trainer_state)

@@ -125,7 +125,8 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     model, method = apply_method(model, config, model_config.get("model_type"))
     if manifest:
         _check_resume_matches(manifest, config)
-        restore_weights(model, config.resume_from, manifest["weights"])
+        if engine.name == "torch":  # DeepSpeed restores trainable weights from its own shards in load_state
+            restore_weights(model, config.resume_from, manifest["weights"])
     if config.gradient_checkpointing:
         enable_gradient_checkpointing(model)
     model = engine.prepare(model, total_steps)

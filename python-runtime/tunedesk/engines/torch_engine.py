@@ -100,6 +100,10 @@ class TorchEngine:
             self.scaler = torch.amp.GradScaler(self.device.type)
         return model
 
+    def unwrap(self, model):
+        """The model itself: one device needs no wrapper (DeepSpeed returns engine.module)."""
+        return model
+
     def autocast(self):
         if self.amp_dtype is None:
             return contextlib.nullcontext()
