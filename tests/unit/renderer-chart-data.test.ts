@@ -1,45 +1,68 @@
 // Chart plumbing: visible rows per zoom, merge by x, zoom/pan arithmetic.
 import { describe, expect, it } from 'vitest';
-import { chartRows, formatValue, fullDomain, panDomain, zoomDomain, type ChartLine } from '../../renderer/src/charts/chart-data';
+import {
+  formatValue,
+  fullDomain,
+  nearestIndex,
+  niceTicks,
+  panDomain,
+  visibleData,
+  zoomDomain,
+  type ChartLine,
+} from '../../renderer/src/charts/chart-data';
 
 const line = (id: string, n: number, f: (x: number) => number | null, start = 1): ChartLine => {
   const xs = Array.from({ length: n }, (_, i) => i + start);
   return { id, label: id, xs, ys: xs.map(f), color: 'red' };
 };
 
-describe('chartRows', () => {
-  it('downsamples 100k points to at most maxPoints rows and keeps the raw arrays', () => {
+describe('visibleData', () => {
+  it('downsamples 100k points to maxPoints per line and keeps the raw arrays', () => {
     const l = line('loss', 100_000, (x) => 1 / x);
-    const rows = chartRows([l], null, 500);
-    expect(rows.length).toBe(500);
-    expect(rows[0]).toEqual({ x: 1, loss: 1 });
-    expect(rows.at(-1)!.x).toBe(100_000);
+    const { series, yExtent } = visibleData([l], null, 500);
+    expect(series[0]!.xs).toHaveLength(500);
+    expect(series[0]!.xs[0]).toBe(1);
+    expect(series[0]!.ys[0]).toBe(1);
+    expect(series[0]!.xs.at(-1)).toBe(100_000);
+    expect(yExtent).toEqual([1 / 100_000, 1]);
     expect(l.xs.length).toBe(100_000);
   });
 
   it('zoomed: only the visible range (plus one point each side), at full detail when small', () => {
-    const rows = chartRows([line('loss', 100_000, (x) => x)], [5000, 5100], 500);
-    expect(rows[0]!.x).toBe(4999);
-    expect(rows.at(-1)!.x).toBe(5101);
-    expect(rows).toHaveLength(103);
+    const { series, yExtent } = visibleData([line('loss', 100_000, (x) => x)], [5000, 5100], 500);
+    expect(series[0]!.xs[0]).toBe(4999);
+    expect(series[0]!.xs.at(-1)).toBe(5101);
+    expect(series[0]!.xs).toHaveLength(103);
+    expect(yExtent).toEqual([4999, 5101]);
   });
 
-  it('merges raw and smoothed lines on the same x, and different runs on the union of x', () => {
-    const a = line('a', 3, (x) => x);
-    const b = line('b', 3, (x) => -x, 2);
-    expect(chartRows([a, b], null, 100)).toEqual([
-      { x: 1, a: 1 },
-      { x: 2, a: 2, b: -2 },
-      { x: 3, a: 3, b: -3 },
-      { x: 4, b: -4 },
+  it('several lines keep their own x values; the y extent spans them all', () => {
+    const { series, yExtent } = visibleData([line('a', 3, (x) => x), line('b', 3, (x) => -x, 2)], null, 100);
+    expect(series.map((s) => s.xs)).toEqual([
+      [1, 2, 3],
+      [2, 3, 4],
     ]);
+    expect(yExtent).toEqual([-4, 3]);
   });
 
-  it('leaves out nulls rather than plotting them as zero', () => {
-    expect(chartRows([line('g', 3, (x) => (x === 2 ? null : x))], null, 100)).toEqual([
-      { x: 1, g: 1 },
-      { x: 3, g: 3 },
-    ]);
+  it('leaves out nulls rather than plotting them as zero; nothing visible gives no extent', () => {
+    expect(visibleData([line('g', 3, (x) => (x === 2 ? null : x))], null, 100).series[0]).toEqual({ id: 'g', xs: [1, 3], ys: [1, 3] });
+    expect(visibleData([line('g', 3, () => null)], null, 100).yExtent).toBeNull();
+  });
+
+  it('niceTicks covers the range with round steps', () => {
+    expect(niceTicks([0.13, 4.87])).toEqual({ domain: [0, 6], ticks: [0, 2, 4, 6] });
+    expect(niceTicks([0.13, 4.87], 6)).toEqual({ domain: [0, 5], ticks: [0, 1, 2, 3, 4, 5] });
+    expect(niceTicks([0.0001, 0.00098]).ticks).toEqual([0, 0.00025, 0.0005, 0.00075, 0.001]);
+    const flat = niceTicks([2, 2]);
+    expect(flat.domain[0]).toBeLessThan(2);
+    expect(flat.domain[1]).toBeGreaterThan(2);
+  });
+
+  it('nearestIndex', () => {
+    expect(nearestIndex([1, 5, 10], 4)).toBe(1);
+    expect(nearestIndex([1, 5, 10], 2.9)).toBe(0);
+    expect(nearestIndex([1, 5, 10], 99)).toBe(2);
   });
 });
 

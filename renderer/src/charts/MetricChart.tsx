@@ -1,18 +1,20 @@
-// One metric chart: recharts over downsampled rows. Zoom with the wheel, by dragging across a range,
-// or with the keyboard (+, -, arrows, 0) when the chart has focus; hover shows exact values.
-import { useMemo, useRef, useState, type KeyboardEvent, type WheelEvent } from 'react';
+// One metric chart. recharts draws the frame (axes, grid, markers); the lines themselves are one
+// SVG path each, built from the downsampled points, because recharts' per-point machinery costs
+// too much to redraw 60 times a second while zooming. Zoom with the wheel, by dragging across a
+// range, or with the keyboard (+, -, arrows, 0) when the chart has focus; hover shows exact values.
+import { useMemo, useState, type KeyboardEvent } from 'react';
+import { CartesianGrid, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import { chartRows, formatValue, fullDomain, panDomain, zoomDomain, type ChartLine, type Domain } from './chart-data';
+  formatValue,
+  fullDomain,
+  niceTicks,
+  panDomain,
+  visibleData,
+  zoomDomain,
+  type ChartLine,
+  type Domain,
+} from './chart-data';
+import { PlotLayer, type Hover } from './PlotLayer';
 
 export interface MetricChartProps {
   title: string;
@@ -28,33 +30,17 @@ export interface MetricChartProps {
   height?: number;
 }
 
-// Plot-area margins inside the SVG, used to map the mouse position to an x value when zooming.
 const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
-const Y_AXIS_WIDTH = 56;
 
-export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoints = 600, markers, height }: MetricChartProps) {
+export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoints = 500, markers, height }: MetricChartProps) {
   const full = useMemo(() => fullDomain(lines), [lines]);
-  const rows = useMemo(() => chartRows(lines, domain, maxPoints), [lines, domain, maxPoints]);
+  const data = useMemo(() => visibleData(lines, domain, maxPoints), [lines, domain, maxPoints]);
   const view: Domain | null = domain ?? full;
-  const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
-  const bodyRef = useRef<HTMLDivElement>(null);
-  const empty = rows.length === 0;
-
-  const xAt = (clientX: number): number | null => {
-    const el = bodyRef.current;
-    if (!el || !view) return null;
-    const box = el.getBoundingClientRect();
-    const left = box.left + MARGIN.left + Y_AXIS_WIDTH;
-    const width = box.width - MARGIN.left - MARGIN.right - Y_AXIS_WIDTH;
-    const t = Math.min(Math.max((clientX - left) / Math.max(width, 1), 0), 1);
-    return view[0] + t * (view[1] - view[0]);
-  };
-
-  const onWheel = (e: WheelEvent<HTMLDivElement>) => {
-    if (!full || !view) return;
-    const anchor = xAt(e.clientX) ?? (view[0] + view[1]) / 2;
-    onDomainChange(zoomDomain(view, full, anchor, e.deltaY < 0 ? 0.8 : 1.25));
-  };
+  const yAxis = data.yExtent ? niceTicks(data.yExtent) : null;
+  const yDomain = yAxis?.domain ?? null;
+  const [hover, setHover] = useState<Hover | null>(null);
+  const drawn = data.series.reduce((n, s) => n + s.xs.length, 0);
+  const empty = drawn === 0 || !view || !yDomain;
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!full || !view) return;
@@ -74,17 +60,16 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
     }
   };
 
-  const last = lines.map((l) => ({ l, v: lastFinite(l.ys) })).filter((p) => !p.l.faint && p.v !== null);
+  const latest = lines.filter((l) => !l.faint).map((l) => ({ l, v: lastFinite(l.ys) }));
 
   return (
-    <section className="card chart-card" aria-label={`${title} chart`} data-testid={`chart-${title}`} data-points={rows.length}>
+    <section className="card chart-card" aria-label={`${title} chart`} data-testid={`chart-${title}`} data-points={drawn} data-raw-points={lines[0]?.xs.length ?? 0}>
       <header>
         <h3>{title}</h3>
         <span className="legend num">
-          {last.map(({ l, v }) => (
+          {latest.map(({ l, v }) => (
             <span key={l.id} style={{ color: l.color, marginLeft: 8 }}>
-              {l.label} {formatValue(v!)}
-              {unit ? ` ${unit}` : ''}
+              {l.label} {v === null ? '—' : `${formatValue(v)}${unit ? ` ${unit}` : ''}`}
             </span>
           ))}
           {domain && (
@@ -96,13 +81,11 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
       </header>
       <div
         className="chart-body"
-        ref={bodyRef}
         tabIndex={0}
         role="img"
-        aria-label={`${title}: ${empty ? 'no data yet' : `${rows.length} points shown`}. Wheel or + and - to zoom, arrows to pan, 0 to reset.`}
-        onWheel={onWheel}
+        aria-label={`${title}: ${empty ? 'no data yet' : `${drawn} points shown`}. Wheel or + and - to zoom, drag to zoom to a range, arrows to pan, 0 to reset.`}
         onKeyDown={onKeyDown}
-        style={height ? { height } : undefined}
+        style={{ position: 'relative', ...(height ? { height } : {}) }}
       >
         {empty ? (
           <p className="help" style={{ paddingTop: 80, textAlign: 'center' }}>
@@ -110,54 +93,47 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
           </p>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart
-              data={rows}
-              margin={MARGIN}
-              onMouseDown={(s) => typeof s?.activeLabel === 'number' && setDrag({ from: s.activeLabel, to: s.activeLabel })}
-              onMouseMove={(s) => drag && typeof s?.activeLabel === 'number' && setDrag({ ...drag, to: s.activeLabel })}
-              onMouseUp={() => {
-                if (drag && drag.from !== drag.to) onDomainChange([Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)]);
-                setDrag(null);
-              }}
-            >
+            <LineChart margin={MARGIN}>
               <CartesianGrid stroke="var(--grid)" vertical={false} />
               <XAxis
                 dataKey="x"
                 type="number"
-                domain={view ? [view[0], view[1]] : ['dataMin', 'dataMax']}
+                domain={[view[0], view[1]]}
+                allowDataOverflow
+                tickFormatter={(v: number) => formatValue(v)}
+                stroke="var(--muted)"
+                fontSize={11}
+                tickCount={6}
+              />
+              <YAxis
+                type="number"
+                width={56}
+                domain={[yDomain[0], yDomain[1]]}
+                ticks={yAxis?.ticks}
                 allowDataOverflow
                 tickFormatter={(v: number) => formatValue(v)}
                 stroke="var(--muted)"
                 fontSize={11}
               />
-              <YAxis width={Y_AXIS_WIDTH} tickFormatter={(v: number) => formatValue(v)} stroke="var(--muted)" fontSize={11} domain={['auto', 'auto']} />
-              <Tooltip
-                isAnimationActive={false}
-                labelFormatter={(x) => `step ${String(x)}`}
-                formatter={(v) => (typeof v === 'number' ? formatValue(v) : String(v))}
-                contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }}
-              />
-              {markers?.map((m) => (
-                <ReferenceLine key={`${m.label}-${m.x}`} x={m.x} stroke="var(--muted)" strokeDasharray="3 3" />
-              ))}
-              {lines.map((l) => (
-                <Line
-                  key={l.id}
-                  dataKey={l.id}
-                  name={l.label}
-                  stroke={l.color}
-                  strokeWidth={l.faint ? 1 : 2}
-                  strokeOpacity={l.faint ? 0.7 : 1}
-                  dot={false}
-                  activeDot={l.faint ? false : { r: 3 }}
-                  isAnimationActive={false}
-                  connectNulls
-                  type="linear"
-                />
-              ))}
-              {drag && drag.from !== drag.to && <ReferenceArea x1={drag.from} x2={drag.to} fill="var(--accent)" fillOpacity={0.12} />}
+              {markers?.map((m) =>
+                m.x >= view[0] && m.x <= view[1] ? (
+                  <ReferenceLine key={`${m.label}-${m.x}`} x={m.x} stroke="var(--muted)" strokeDasharray="3 3" />
+                ) : null,
+              )}
+              <PlotLayer lines={lines} series={data.series} view={view} full={full!} onDomainChange={onDomainChange} hover={hover} onHover={setHover} />
             </LineChart>
           </ResponsiveContainer>
+        )}
+        {hover && !empty && (
+          <div className="chart-tooltip" role="status" style={{ left: hover.left, top: 8 }}>
+            <div className="num">step {formatValue(hover.x)}</div>
+            {hover.values.map((v) => (
+              <div key={v.label} className="num" style={{ color: v.color }}>
+                {v.label}: {formatValue(v.y)}
+                {unit ? ` ${unit}` : ''}
+              </div>
+            ))}
+          </div>
         )}
       </div>
     </section>

@@ -1,6 +1,6 @@
-// Pure helpers behind MetricChart: which points of each line to draw for the current zoom, merged
-// into the one row-per-x table recharts wants, and the zoom arithmetic. Unit-tested.
-import { lttbIndices, visibleRange } from './downsample';
+// Pure helpers behind MetricChart: which points of each line to draw for the current zoom, the y
+// range, hover lookup and the zoom arithmetic. Unit-tested.
+import { lttbRange, toFloat64, visibleRange } from './downsample';
 
 export interface ChartLine {
   id: string;
@@ -27,24 +27,81 @@ export function fullDomain(lines: readonly ChartLine[]): Domain | null {
   return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
 }
 
-export type ChartRow = { x: number } & Record<string, number | undefined>;
+// Typed copies of each line's arrays, made once per array (the dashboard makes new arrays only
+// when new events arrive; zooming reuses them).
+const typedCache = new WeakMap<readonly (number | null)[], Float64Array>();
+function typed(values: readonly (number | null)[]): Float64Array {
+  let t = typedCache.get(values);
+  if (!t) typedCache.set(values, (t = toFloat64(values)));
+  return t;
+}
 
-/** Rows to draw: each line cut to the visible domain and downsampled to maxPoints (LTTB), then
- * merged by x. The raw arrays are only read. */
-export function chartRows(lines: readonly ChartLine[], domain: Domain | null, maxPoints: number): ChartRow[] {
-  const byX = new Map<number, ChartRow>();
-  for (const line of lines) {
-    const [start, end] = domain ? visibleRange(line.xs, domain[0], domain[1]) : [0, line.xs.length];
-    const xs = line.xs.slice(start, end);
-    const ys = line.ys.slice(start, end);
-    for (const i of lttbIndices(xs, ys, maxPoints)) {
-      const x = xs[i]!;
-      let row = byX.get(x);
-      if (!row) byX.set(x, (row = { x } as ChartRow));
-      row[line.id] = ys[i] as number;
+/** One line's points to draw, already cut to the zoom and downsampled. */
+export interface VisibleSeries {
+  id: string;
+  xs: number[];
+  ys: number[];
+}
+
+export interface VisibleData {
+  series: VisibleSeries[];
+  /** y extent of what is drawn (padded by the caller), or null when nothing is visible. */
+  yExtent: [number, number] | null;
+}
+
+/** What to draw: each line cut to the visible domain (plus one point each side) and downsampled
+ * to maxPoints with LTTB. The raw arrays are only read. */
+export function visibleData(lines: readonly ChartLine[], domain: Domain | null, maxPoints: number): VisibleData {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const series = lines.map((line) => {
+    const xs = typed(line.xs);
+    const ys = typed(line.ys);
+    const [start, end] = domain ? visibleRange(xs, domain[0], domain[1]) : [0, xs.length];
+    const idx = lttbRange(xs, ys, start, end, maxPoints);
+    const out: VisibleSeries = { id: line.id, xs: new Array<number>(idx.length), ys: new Array<number>(idx.length) };
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k]!;
+      const y = ys[i]!;
+      out.xs[k] = xs[i]!;
+      out.ys[k] = y;
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
     }
+    return out;
+  });
+  return { series, yExtent: Number.isFinite(lo) ? [lo, hi] : null };
+}
+
+/** A y axis with round tick values covering [lo, hi]: about `count` ticks at 1, 2 or 5 × 10^k. */
+export function niceTicks([lo, hi]: [number, number], count = 5): { domain: [number, number]; ticks: number[] } {
+  if (lo === hi) {
+    const pad = Math.max(Math.abs(lo) * 0.1, 1e-9);
+    [lo, hi] = [lo - pad, hi + pad];
   }
-  return [...byX.values()].sort((a, b) => a.x - b.x);
+  const raw = (hi - lo) / Math.max(count - 1, 1);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const start = Math.floor(lo / step) * step;
+  const end = Math.ceil(hi / step) * step;
+  const ticks: number[] = [];
+  // Rounded to the step's precision, so 0.1 + 0.2 shows as 0.3.
+  const digits = Math.max(0, -Math.floor(Math.log10(step)) + 2);
+  for (let v = start; v <= end + step / 2; v += step) ticks.push(Number(v.toFixed(digits)));
+  return { domain: [ticks[0]!, ticks[ticks.length - 1]!], ticks };
+}
+
+/** Index of the point of `xs` nearest to x (xs ascending, non-empty). */
+export function nearestIndex(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(xs[lo - 1]! - x) <= Math.abs(xs[lo]! - x)) return lo - 1;
+  return lo;
 }
 
 /** Zooms around `anchor` (an x value): factor < 1 zooms in. Clamped to the full extent; zooming
