@@ -62,16 +62,19 @@ export function toListing(state: RunState, checkpoints: CheckpointInfo[]): RunLi
     startedAt: s.startedAt,
     finishedAt: s.finishedAt,
     durationSeconds: s.startedAt !== null && end !== null ? Math.max(0, end - s.startedAt) : null,
-    parent: state.config?.parent ? { run_id: state.config.parent.run_id, checkpoint: state.config.parent.checkpoint } : null,
+    parent: state.meta?.parent ? { run_id: state.meta.parent.run_id, checkpoint: state.meta.parent.checkpoint } : null,
     checkpoints,
     problems: state.problems,
   };
 }
 
 /** One run's listing (with its live-or-not status). */
-export async function describeRun(runDir: string): Promise<RunListing & { summary: RunState['summary']; config: RunState['config'] }> {
+export async function describeRun(
+  runDir: string,
+): Promise<RunListing & Pick<RunState, 'summary' | 'config' | 'meta' | 'process'>> {
   const state = await loadRunState(runDir);
-  return { ...toListing(state, await listCheckpoints(runDir)), summary: state.summary, config: state.config };
+  const { summary, config, meta, process } = state;
+  return { ...toListing(state, await listCheckpoints(runDir)), summary, config, meta, process };
 }
 
 /** Every run under the root, newest first. */

@@ -1,12 +1,14 @@
 // The files of one run directory that the app writes or reads (see /ARCHITECTURE.md "The run
-// directory"): run.json (the trainer's own flag names), process.json (how to find the process
-// again after a restart), events.jsonl, train.log, STOP, telemetry.jsonl, checkpoints/.
+// directory"): run.json (the trainer's own flag names), run-meta.json (the app's: GPUs, parent),
+// process.json (how to find the process again after a restart), events.jsonl, train.log, STOP,
+// telemetry.jsonl, checkpoints/.
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
 export const runFiles = (runDir: string) => ({
   runJson: join(runDir, 'run.json'),
+  meta: join(runDir, 'run-meta.json'),
   processJson: join(runDir, 'process.json'),
   events: join(runDir, 'events.jsonl'),
   log: join(runDir, 'train.log'),
@@ -20,26 +22,31 @@ export const runParentSchema = z.looseObject({
   run_id: z.string(),
   /** Checkpoint path relative to the parent run directory, e.g. checkpoints/step-000004. */
   checkpoint: z.string(),
-  step: z.number().int().optional(),
+  step: z.number().int().nullable().optional(),
 });
 export type RunParent = z.infer<typeof runParentSchema>;
 
 /**
- * run.json: the trainer's flag names (train_type, model_name_or_path, train_path, ...) plus
- * run_id, output_dir, the GPU selection and, for a resumed run, its parent. Loose on purpose:
- * every trainer flag is allowed and passed through unchanged.
+ * run.json: exactly the trainer's flag names (train_type, model_name_or_path, train_path, ...),
+ * what `python -m tunedesk train --config run.json` accepts — the trainer rejects unknown keys
+ * and rewrites the file with its resolved configuration, so nothing of the app's goes in here.
  */
-export const runConfigSchema = z.looseObject({
-  run_id: z.string().optional(),
-  train_type: z.string().optional(),
-  model_name_or_path: z.string().optional(),
-  output_dir: z.string().optional(),
-  /** GPU indices the run uses; empty or absent = the trainer's default device (one GPU or CPU). */
-  gpus: z.array(z.number().int().nonnegative()).optional(),
-  parent: runParentSchema.optional(),
-  resume_from: z.string().optional(),
+export const trainerConfigSchema = z.record(z.string(), z.unknown());
+export type TrainerConfig = z.infer<typeof trainerConfigSchema>;
+
+/** run-meta.json: what the app knows about a run beyond the trainer's configuration. */
+export const runMetaSchema = z.looseObject({
+  run_id: z.string(),
+  /** Unix seconds when the run was created (queued). */
+  created_at: z.number(),
+  /** GPU indices; empty = the trainer's default device (one GPU or the CPU). */
+  gpus: z.array(z.number().int().nonnegative()),
+  /** For a resumed run: the run and checkpoint it continues from. */
+  parent: runParentSchema.nullable(),
+  /** Preset id it was started from, if any. */
+  preset: z.string().nullable().optional(),
 });
-export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunMeta = z.infer<typeof runMetaSchema>;
 
 /** process.json: written by the app right after launch; pid + start time identify the process. */
 export const processInfoSchema = z.looseObject({
@@ -87,7 +94,8 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promi
   return parsed.data;
 }
 
-export const readRunConfig = (runDir: string) => readJsonFile(runFiles(runDir).runJson, runConfigSchema);
+export const readTrainerConfig = (runDir: string) => readJsonFile(runFiles(runDir).runJson, trainerConfigSchema);
+export const readRunMeta = (runDir: string) => readJsonFile(runFiles(runDir).meta, runMetaSchema);
 export const readProcessInfo = (runDir: string) => readJsonFile(runFiles(runDir).processJson, processInfoSchema);
 
 /** The last `maxLines` lines of train.log (read from the end, never the whole file). */

@@ -12,13 +12,24 @@ import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
 import { LiveFanout, type RunListener } from './live-fanout';
 import { isSameProcessAlive, stopProcessTree, type StopOptions, type StopStage } from './process-tree';
 import { planResume, ResumeRefusedError, type ResumePlan } from './resume-rules';
-import { readLogTail, readRunConfig, runFiles, writeJsonAtomic, type ProcessInfo, type RunConfig } from './run-files';
+import {
+  readLogTail,
+  readRunMeta,
+  readTrainerConfig,
+  runFiles,
+  writeJsonAtomic,
+  type ProcessInfo,
+  type RunMeta,
+  type RunParent,
+  type TrainerConfig,
+} from './run-files';
+import { resolveConfigPaths } from './run-config';
 import { assertSafeRunId, makeRunId } from './run-id';
 import { gpuSetKey, RunQueue } from './run-queue';
 import { loadRunState } from './run-state';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
 import { TelemetryPoller, type GpuTelemetrySource } from './telemetry';
-import { trainerPython } from './trainer-python';
+import { trainerPythonPath } from '../python-env/trainer-python';
 
 export interface RunManagerOptions {
   runsRoot: string;
@@ -38,7 +49,7 @@ export interface RunManagerOptions {
 interface LiveRun {
   runId: string;
   runDir: string;
-  config: RunConfig;
+  meta: RunMeta;
   summary: RunSummary;
   tailer: EventsTailer | null;
   process: ProcessInfo | null;
@@ -54,7 +65,26 @@ interface LiveRun {
 export interface StartOptions {
   /** Fixed run id (tests, imports); default `<time>-<method>-<short>`. */
   runId?: string;
+  /** GPU indices; several go through the DeepSpeed launcher. Default: the trainer's device choice. */
+  gpus?: number[];
+  /** Where relative paths in the config are relative to (default: the current directory). */
+  baseDir?: string;
+  parent?: RunParent;
+  preset?: string;
 }
+
+export interface ResumeOptions {
+  /** Checkpoint step; default the last complete checkpoint. */
+  step?: number;
+  /** Settings to change, in the trainer's flag names (max_steps, learning_rate, ...). */
+  overrides?: TrainerConfig;
+  runId?: string;
+  gpus?: number[];
+  baseDir?: string;
+}
+
+/** run-meta.json stand-in for a run made without the app (by hand with `python -m tunedesk train`). */
+const unmanagedMeta = (runId: string): RunMeta => ({ run_id: runId, created_at: 0, gpus: [], parent: null });
 
 export class RunManager {
   private readonly runs = new Map<string, LiveRun>();
@@ -76,10 +106,10 @@ export class RunManager {
     const attached: RunSummary[] = [];
     for (const runDir of await listRunDirs(this.options.runsRoot)) {
       const state = await loadRunState(runDir);
-      if (!state.alive || !state.process || !state.config || this.runs.has(state.runId)) continue;
-      const run = this.track(state.runId, runDir, state.config, 'running');
+      if (!state.alive || !state.process || this.runs.has(state.runId)) continue;
+      const run = this.track(state.runId, runDir, state.meta ?? unmanagedMeta(state.runId), 'running');
       run.process = state.process;
-      this.queue.markActive(run.runId, gpuSetKey(state.config.gpus));
+      this.queue.markActive(run.runId, gpuSetKey(run.meta.gpus));
       await this.watch(run);
       this.pollLiveness(run);
       attached.push(run.summary);
@@ -114,20 +144,30 @@ export class RunManager {
   }
 
   /**
-   * Starts a run from a configuration in the trainer's own flag names. The service assigns the
-   * run id and output_dir, writes run.json and queues the run on its GPU set.
+   * Starts a run from a configuration in the trainer's own flag names (a preset's config or a
+   * --config file). The service assigns the run id and output_dir, writes run.json and
+   * run-meta.json and queues the run on its GPU set.
    */
-  async start(config: RunConfig, options: StartOptions = {}): Promise<RunSummary> {
+  async start(config: TrainerConfig, options: StartOptions = {}): Promise<RunSummary> {
     if (this.closed) throw new Error('this run manager is closed');
     const runId = options.runId ?? makeRunId(String(config.train_type ?? 'run'));
     const runDir = this.runDir(runId);
     await mkdir(this.options.runsRoot, { recursive: true });
     await mkdir(runDir); // fails if the run exists: a run directory is never reused
-    const resolved: RunConfig = { ...config, run_id: runId, output_dir: runDir };
-    await writeJsonAtomic(runFiles(runDir).runJson, resolved);
-    const run = this.track(runId, runDir, resolved, 'queued');
+    const trainerConfig: TrainerConfig = { ...resolveConfigPaths(config, options.baseDir ?? process.cwd()), output_dir: runDir };
+    delete trainerConfig.local_rank; // the DeepSpeed launcher sets it per rank
+    const meta: RunMeta = {
+      run_id: runId,
+      created_at: Date.now() / 1000,
+      gpus: options.gpus ?? [],
+      parent: options.parent ?? null,
+      preset: options.preset ?? null,
+    };
+    await writeJsonAtomic(runFiles(runDir).runJson, trainerConfig);
+    await writeJsonAtomic(runFiles(runDir).meta, meta);
+    const run = this.track(runId, runDir, meta, 'queued');
     this.fanout.publish(run.summary, [], true);
-    if (this.queue.enqueue(runId, gpuSetKey(resolved.gpus))) await this.launch(run);
+    if (this.queue.enqueue(runId, gpuSetKey(meta.gpus))) await this.launch(run);
     return run.summary;
   }
 
@@ -135,9 +175,9 @@ export class RunManager {
    * Resumes from a complete checkpoint of `parentId` (the last one when `step` is omitted) as a new
    * run linked to its parent; the step count continues. Refuses changes that cannot apply.
    */
-  async resume(parentId: string, options: { step?: number; overrides?: Record<string, unknown>; runId?: string } = {}): Promise<{ summary: RunSummary; plan: ResumePlan }> {
+  async resume(parentId: string, options: ResumeOptions = {}): Promise<{ summary: RunSummary; plan: ResumePlan }> {
     const parentDir = this.runDir(parentId);
-    const parentConfig = await readRunConfig(parentDir);
+    const parentConfig = await readTrainerConfig(parentDir);
     if (!parentConfig) throw new Error(`run ${parentId} has no run.json in ${parentDir}`);
     const checkpoint = await findCompleteCheckpoint(parentDir, options.step);
     if (!checkpoint) {
@@ -147,17 +187,16 @@ export class RunManager {
           : `run ${parentId} has no complete checkpoint at step ${options.step} (see: tunedesk runs show ${parentId})`,
       );
     }
-    const plan = planResume(parentConfig, options.overrides ?? {});
-    if (plan.refused.length > 0) throw new ResumeRefusedError(plan);
-    const { run_id: _id, output_dir: _out, parent: _parent, resume_from: _from, ...inherited } = parentConfig;
     const overrides = Object.fromEntries(Object.entries(options.overrides ?? {}).filter(([, v]) => v !== undefined));
-    const config: RunConfig = {
-      ...inherited,
-      ...overrides,
-      resume_from: checkpoint.absolutePath,
-      parent: { run_id: parentId, checkpoint: checkpoint.path, step: checkpoint.step ?? undefined },
-    };
-    const summary = await this.start(config, { runId: options.runId });
+    const plan = planResume(parentConfig, overrides);
+    if (plan.refused.length > 0) throw new ResumeRefusedError(plan);
+    const parentMeta = await readRunMeta(parentDir).catch(() => null);
+    const { output_dir: _out, resume_from: _from, ...inherited } = parentConfig;
+    const parent: RunParent = { run_id: parentId, checkpoint: checkpoint.path, step: checkpoint.step };
+    const summary = await this.start(
+      { ...inherited, ...overrides, resume_from: checkpoint.absolutePath },
+      { runId: options.runId, gpus: options.gpus ?? parentMeta?.gpus ?? [], parent, baseDir: options.baseDir },
+    );
     return { summary, plan };
   }
 
@@ -170,8 +209,8 @@ export class RunManager {
     if (!run) {
       // Not watched here (e.g. the CLI stopping a run the app started): attach first.
       const state = await loadRunState(this.runDir(runId));
-      if (!state.process || !state.alive || !state.config) return 'already-gone';
-      run = this.track(runId, state.runDir, state.config, 'running');
+      if (!state.process || !state.alive) return 'already-gone';
+      run = this.track(runId, state.runDir, state.meta ?? unmanagedMeta(runId), 'running');
       run.process = state.process;
       await this.watch(run);
       this.pollLiveness(run);
@@ -201,13 +240,13 @@ export class RunManager {
 
   // --- internals ---------------------------------------------------------------------------
 
-  private track(runId: string, runDir: string, config: RunConfig, status: RunSummary['status']): LiveRun {
+  private track(runId: string, runDir: string, meta: RunMeta, status: RunSummary['status']): LiveRun {
     let resolveEnded!: (summary: RunSummary) => void;
     const ended = new Promise<RunSummary>((resolve) => (resolveEnded = resolve));
     const run: LiveRun = {
       runId,
       runDir,
-      config,
+      meta,
       summary: emptySummary(runId, status),
       tailer: null,
       process: null,
@@ -228,9 +267,9 @@ export class RunManager {
   }
 
   private async launch(run: LiveRun): Promise<void> {
-    const gpus = run.config.gpus ?? [];
+    const gpus = run.meta.gpus;
     const command = buildTrainCommand({
-      python: this.options.python ?? trainerPython(),
+      python: this.options.python ?? trainerPythonPath(),
       gpus,
       masterPort: gpus.length > 1 ? await freePort() : undefined,
     });
@@ -270,7 +309,7 @@ export class RunManager {
       { pollMs: this.options.pollMs ?? 1000 },
     );
     await run.tailer.start();
-    const gpus = run.config.gpus ?? [];
+    const gpus = run.meta.gpus;
     if (this.options.telemetry && gpus.length > 0) {
       run.telemetry = new TelemetryPoller(this.options.telemetry, gpus, files.telemetry, (sample) => {
         run.summary = { ...run.summary, telemetry: sample };

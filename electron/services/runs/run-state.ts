@@ -5,13 +5,25 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readEventsFile, type MalformedLine } from './events-tailer';
 import { isSameProcessAlive } from './process-tree';
-import { readLogTail, readProcessInfo, readRunConfig, runFiles, type ProcessInfo, type RunConfig } from './run-files';
+import {
+  readLogTail,
+  readProcessInfo,
+  readRunMeta,
+  readTrainerConfig,
+  runFiles,
+  type ProcessInfo,
+  type RunMeta,
+  type TrainerConfig,
+} from './run-files';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
 
 export interface RunState {
   runId: string;
   runDir: string;
-  config: RunConfig | null;
+  /** run.json: the trainer's configuration. */
+  config: TrainerConfig | null;
+  /** run-meta.json: GPUs and parent (absent for runs made without the app). */
+  meta: RunMeta | null;
   process: ProcessInfo | null;
   summary: RunSummary;
   /** The process recorded in process.json is still this run's process. */
@@ -29,9 +41,10 @@ export const UNMANAGED_STALE_SECONDS = 300;
 export async function loadRunState(runDir: string): Promise<RunState> {
   const files = runFiles(runDir);
   const problems: string[] = [];
-  const config = await readRunConfig(runDir).catch((error: Error) => (problems.push(error.message), null));
+  const config = await readTrainerConfig(runDir).catch((error: Error) => (problems.push(error.message), null));
+  const meta = await readRunMeta(runDir).catch((error: Error) => (problems.push(error.message), null));
   const processInfo = await readProcessInfo(runDir).catch((error: Error) => (problems.push(error.message), null));
-  const runId = config?.run_id ?? basename(runDir);
+  const runId = basename(runDir); // the trainer names its run after the directory, and so do we
   let summary = emptySummary(runId, 'queued');
   let malformed = 0;
   let firstMalformed: MalformedLine | null = null;
@@ -64,5 +77,5 @@ export async function loadRunState(runDir: string): Promise<RunState> {
   } else if (summary.status === 'failed') {
     summary = { ...summary, logTail: await readLogTail(files.log) };
   }
-  return { runId, runDir, config, process: processInfo, summary, alive, problems };
+  return { runId, runDir, config, meta, process: processInfo, summary, alive, problems };
 }
