@@ -1,0 +1,50 @@
+// What the recommender measures plans against: the chosen GPUs' free memory (or RAM on CPU and
+// Apple unified memory), host RAM, free disk and the engines the trainer can run.
+import type { HardwareReport } from '../../shared/contract/hardware';
+
+export interface MachineBudget {
+  device: 'cuda' | 'mps' | 'cpu';
+  /** Per-device memory of each chosen GPU (free when known, else total); null when unknown. */
+  gpuMemory: Array<{ name: string; bytes: number | null }>;
+  hostRamAvailableBytes: number | null;
+  freeDiskBytes: number | null;
+  deepspeed: boolean;
+  /** Why DeepSpeed is not available, for the "needs" column. */
+  deepspeedDetail: string;
+  trainerReady: boolean;
+}
+
+/** Metal lets one process use about this share of unified memory (recommendedMaxWorkingSetSize). */
+export const UNIFIED_MEMORY_SHARE = 0.7;
+
+export class GpuSelectionError extends Error {}
+
+export function budgetFromReport(report: HardwareReport, gpuIndices?: number[]): MachineBudget {
+  const nvidia = report.gpus.filter((g) => g.vendor === 'nvidia' && g.memoryTotalBytes !== null);
+  let chosen = nvidia;
+  if (gpuIndices && gpuIndices.length > 0) {
+    const missing = gpuIndices.filter((i) => !nvidia.some((g) => g.index === i));
+    if (missing.length) {
+      const have = nvidia.map((g) => g.index).join(', ') || 'none';
+      throw new GpuSelectionError(`no NVIDIA GPU with index ${missing.join(', ')} (this machine has: ${have})`);
+    }
+    chosen = nvidia.filter((g) => g.index !== null && gpuIndices.includes(g.index));
+  }
+  const deepspeedEngine = report.trainer.engines.deepspeed;
+  const common = {
+    hostRamAvailableBytes: report.host.memory?.availableBytes ?? null,
+    freeDiskBytes: report.host.disk?.freeBytes ?? null,
+    deepspeed: Boolean(deepspeedEngine?.available),
+    deepspeedDetail: deepspeedEngine?.detail || 'DeepSpeed is not installed',
+    trainerReady: report.trainer.status === 'ok',
+  };
+  if (chosen.length > 0) {
+    return { ...common, device: 'cuda', gpuMemory: chosen.map((g) => ({ name: g.name, bytes: g.memoryFreeBytes ?? g.memoryTotalBytes })) };
+  }
+  const apple = report.gpus.find((g) => g.vendor === 'apple');
+  const ram = report.host.memory?.totalBytes ?? null;
+  if (apple && report.trainer.mpsAvailable !== false) {
+    return { ...common, deepspeed: false, device: 'mps', gpuMemory: [{ name: apple.name, bytes: ram === null ? null : ram * UNIFIED_MEMORY_SHARE }] };
+  }
+  return { ...common, deepspeed: false, device: 'cpu', gpuMemory: [] };
+}

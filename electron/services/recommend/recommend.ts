@@ -1,0 +1,141 @@
+// Ranks every standard plan for one model on one machine. Best first: the most capable method
+// that fits with margin (under 80% of the budget); then tight ones, then those that do not fit,
+// then those the installed engines cannot run (with what to install).
+import type { Estimate } from '../../shared/contract/estimator';
+import type { ModelInfo } from '../../shared/contract/models';
+import type { Recommendation, RecommendationRow, Verdict } from '../../shared/contract/recommend';
+import type { Preset } from '../../shared/presets';
+import { CUDA_CONTEXT_BYTES, estimate, GiB } from '../estimator/estimate';
+import { standardPlans, type Plan } from '../estimator/plans';
+import type { MachineBudget } from './machine-budget';
+import { presetMethod, presetSettings } from './preset-plans';
+
+/** Over this share of the budget a plan is "tight": allocator spikes or another process may tip it over. */
+export const TIGHT_SHARE = 0.8;
+/** Checkpoints a run keeps on disk at once (save_total_limit-like), for the disk check. */
+export const PLANNED_CHECKPOINTS = 2;
+
+const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+
+export interface RecommendInput {
+  model: ModelInfo;
+  budget: MachineBudget;
+  seqLen: number;
+  microBatch: number;
+  dtype?: 'fp16' | 'bf16' | 'fp32';
+  presets?: Preset[];
+}
+
+/** Peak memory on the device this plan runs on: no CUDA context on CPU or MPS. */
+function deviceBytes(est: Estimate, device: MachineBudget['device']): number {
+  return device === 'cuda' ? est.perGpuBytes : est.perGpuBytes - CUDA_CONTEXT_BYTES;
+}
+
+/** Bytes one checkpoint takes: trained weights in 16-bit plus Adam's fp32 m and v (optimizer.pt). */
+function checkpointBytes(est: Estimate, plan: Pick<Plan, 'method'>): number {
+  const weights = plan.method.kind === 'full' ? est.totalParams * 2 : est.trainableParams * 2;
+  return weights + est.trainableParams * 8;
+}
+
+interface Judged {
+  verdict: Verdict;
+  margin: number;
+  reason: string;
+  needs: string[];
+}
+
+function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInfo): Judged {
+  const needs: string[] = [];
+  const budgetBytes = Math.min(...budget.gpuMemory.map((g) => g.bytes ?? Number.NaN), budget.device === 'cpu' ? (budget.hostRamAvailableBytes ?? Number.NaN) : Infinity);
+  const peak = deviceBytes(est, budget.device);
+  const margin = budgetBytes - peak;
+  if (est.engine === 'deepspeed' && !budget.deepspeed) {
+    const why = budget.device === 'cuda' ? budget.deepspeedDetail : `DeepSpeed needs CUDA GPUs (this is ${budget.device.toUpperCase()})`;
+    const unlock = plan.settings.zeroStage === 3 ? 'ZeRO-3' : plan.settings.gpus > 1 ? 'several GPUs' : 'ZeRO-2';
+    needs.push(budget.device === 'cuda' ? `install DeepSpeed to unlock ${unlock} (pip install -r python-runtime/requirements-deepspeed.txt)` : why);
+    return { verdict: 'unavailable', margin, reason: `needs the DeepSpeed engine: ${why}`, needs };
+  }
+  if (model.chatglmGeneration === 'chatglm-6b') {
+    return { verdict: 'unavailable', margin, reason: 'ChatGLM-6B (first generation) needs its legacy environment; TuneDesk trains ChatGLM2/3 and GLM-4', needs: [...model.needs] };
+  }
+  needs.push(...model.needs);
+  if (model.remoteCode && !model.chatglmGeneration) {
+    needs.push('the model asks for remote code: read its Python files, then allow it with trust_remote_code');
+  }
+  if (!budget.trainerReady) needs.push('set up the trainer environment (npm run setup:python)');
+  if (!Number.isFinite(budgetBytes)) {
+    return { verdict: 'does-not-fit', margin: Number.NaN, reason: 'the device memory is unknown (nvidia-smi gave no figure): cannot tell whether it fits', needs };
+  }
+  let verdict: Verdict = peak <= TIGHT_SHARE * budgetBytes ? 'fits' : peak <= budgetBytes ? 'tight' : 'does-not-fit';
+  const where = budget.device === 'cuda' ? `${plan.settings.gpus > 1 ? 'per GPU' : 'on the GPU'}` : budget.device === 'mps' ? 'of unified memory' : 'of RAM';
+  let reason =
+    verdict === 'fits'
+      ? `fits: about ${gib(peak)} ${where} of ${gib(budgetBytes)} available (${gib(margin)} to spare)`
+      : verdict === 'tight'
+        ? `tight: about ${gib(peak)} ${where} of ${gib(budgetBytes)} (over ${TIGHT_SHARE * 100}%): ${budget.device === 'cuda' ? 'close other GPU programs' : 'close other programs'} or shorten max length`
+        : `does not fit: about ${gib(peak)} ${where}, ${gib(budgetBytes)} available (short by ${gib(-margin)})`;
+  const offload = plan.settings.offloadOptimizer || plan.settings.offloadParams;
+  if (offload && budget.hostRamAvailableBytes !== null && est.hostRamBytes > budget.hostRamAvailableBytes) {
+    verdict = 'does-not-fit';
+    reason = `offload needs about ${gib(est.hostRamBytes)} of host RAM, ${gib(budget.hostRamAvailableBytes)} available`;
+    needs.push(`free or add ${gib(est.hostRamBytes - budget.hostRamAvailableBytes)} of RAM`);
+  }
+  const disk = checkpointBytes(est, plan) * PLANNED_CHECKPOINTS;
+  if (budget.freeDiskBytes !== null && disk > budget.freeDiskBytes) {
+    needs.push(`${PLANNED_CHECKPOINTS} checkpoints need about ${gib(disk)} of disk, ${gib(budget.freeDiskBytes)} free: free space or keep fewer checkpoints`);
+  }
+  if (budget.device === 'cpu' && verdict !== 'does-not-fit') reason += '; on the CPU training is slow: fine for small models and the demo';
+  return { verdict, margin, reason, needs };
+}
+
+const ORDER: Record<Verdict, number> = { fits: 0, tight: 1, 'does-not-fit': 2, unavailable: 3 };
+
+export function recommend(input: RecommendInput): Recommendation {
+  const { model, budget } = input;
+  const gpus = budget.device === 'cuda' ? budget.gpuMemory.length : 1;
+  const dtype = input.dtype ?? (budget.device === 'cpu' ? 'fp32' : 'bf16');
+  const warnings: string[] = [];
+  const planInput = { dtype, microBatch: input.microBatch, seqLen: input.seqLen, gpus };
+  let plans = standardPlans(model.arch, planInput);
+  if (gpus > 1 && !budget.deepspeed) {
+    // Without DeepSpeed only one GPU trains: rank the single-GPU plans, keep the rest as "unavailable".
+    const single = standardPlans(model.arch, { ...planInput, gpus: 1 }).filter((p) => p.settings.zeroStage === 0);
+    plans = [...single, ...plans.map((p) => ({ ...p, id: `${p.id}-x${gpus}`, label: `${p.label} on ${gpus} GPUs` }))];
+    warnings.push(`${gpus} GPUs, but DeepSpeed is not available: without it training uses one GPU`);
+  }
+  if (model.arch.maxPositions && input.seqLen > model.arch.maxPositions) {
+    warnings.push(`max length ${input.seqLen} is longer than the model's ${model.arch.maxPositions} positions`);
+  }
+  if (model.remoteCode) warnings.push(`the model asks for remote code (${Object.keys(model.remoteCode).join(', ')}): it is reported, never run`);
+  if (!budget.trainerReady) warnings.push('the trainer environment is not ready: run `npm run setup:python`');
+
+  const rows: RecommendationRow[] = plans.map((plan) => {
+    const est = estimate(model, plan.method, plan.settings);
+    const j = judge(plan, est, budget, model);
+    return { planId: plan.id, label: plan.label, method: plan.method, settings: plan.settings, estimate: est, verdict: j.verdict, marginBytes: j.margin, reason: j.reason, needs: j.needs };
+  });
+  const capability = new Map(plans.map((p) => [p.id, p.capability]));
+  rows.sort((a, b) => {
+    const byVerdict = ORDER[a.verdict] - ORDER[b.verdict];
+    if (byVerdict) return byVerdict;
+    if (a.verdict === 'fits' || a.verdict === 'tight') return (capability.get(b.planId) ?? 0) - (capability.get(a.planId) ?? 0);
+    return a.estimate.perGpuBytes - b.estimate.perGpuBytes;
+  });
+  const best = rows.find((r) => r.verdict === 'fits')?.planId ?? null;
+  if (!best) warnings.push('no plan fits with margin: shorten max length, lower the micro-batch, or use a smaller model');
+
+  const presets = (input.presets ?? []).map((preset) => {
+    if (preset.model === 'demo') {
+      return { id: preset.id, title: preset.title, verdict: 'fits' as Verdict, reason: 'uses the embedded demo model: runs on any machine' };
+    }
+    if (preset.hardware.minGpus > gpus || (preset.hardware.device === 'gpu' && budget.device !== 'cuda')) {
+      return { id: preset.id, title: preset.title, verdict: 'unavailable' as Verdict, reason: `needs ${preset.hardware.minGpus} NVIDIA GPU(s), this machine offers ${budget.device === 'cuda' ? gpus : 0}` };
+    }
+    const plan: Plan = { id: preset.id, label: preset.title, capability: 0, method: presetMethod(preset, model.arch), settings: presetSettings(preset, gpus, dtype) };
+    const j = judge(plan, estimate(model, plan.method, plan.settings), budget, model);
+    return { id: preset.id, title: preset.title, verdict: j.verdict, reason: j.reason };
+  });
+  const known = budget.gpuMemory.map((g) => g.bytes).filter((b): b is number => b !== null);
+  const budgetBytes = budget.device === 'cpu' ? budget.hostRamAvailableBytes : known.length ? Math.min(...known) : null;
+  return { device: budget.device, gpuCount: budget.device === 'cuda' ? gpus : 0, budgetBytes, rows, best, presets, warnings };
+}

@@ -1,0 +1,148 @@
+// Recommendation cases from the issue: a 6B model on 8, 24, 48 and 80 GB, 4 x 24 GB, CPU only,
+// models with remote code; plus host RAM for offload, disk for checkpoints and presets.
+import { describe, expect, it } from 'vitest';
+import { recommendationSchema } from '../../electron/shared/contract/recommend';
+import type { HardwareReport } from '../../electron/shared/contract/hardware';
+import { budgetFromReport, GpuSelectionError } from '../../electron/services/recommend/machine-budget';
+import { loadPresets } from '../../electron/services/recommend/presets-store';
+import { recommend } from '../../electron/services/recommend/recommend';
+import { CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
+import { CPU_ONLY, GiB, gpuBudget, modelFromConfig, SIX_B } from './recommend-fixtures';
+
+const run = (budget: ReturnType<typeof gpuBudget>, over: { seqLen?: number; model?: typeof SIX_B } = {}) =>
+  recommendationSchema.parse(recommend({ model: over.model ?? SIX_B, budget, seqLen: over.seqLen ?? 1024, microBatch: 1 }));
+const verdicts = (r: ReturnType<typeof run>) => Object.fromEntries(r.rows.map((row) => [row.planId, row.verdict]));
+
+describe('recommend: a 6B model', () => {
+  it('on 8 GB nothing fits, and it says what to change', () => {
+    const r = run(gpuBudget(8));
+    expect(r.best).toBeNull();
+    expect(r.rows.every((row) => row.verdict === 'does-not-fit')).toBe(true);
+    expect(r.rows[0]!.reason).toMatch(/does not fit: about 1\d\.\d GiB on the GPU, 8\.0 GiB available \(short by/);
+    expect(r.warnings.join(' ')).toMatch(/no plan fits with margin/);
+  });
+
+  it('on 24 GB: LoRA is best, Freeze and full training do not fit', () => {
+    const r = run(gpuBudget(24));
+    expect(r.best).toBe('lora-r16');
+    expect(r.rows[0]!.planId).toBe('lora-r16');
+    expect(verdicts(r)).toMatchObject({ 'lora-r16': 'fits', freeze: 'does-not-fit', full: 'does-not-fit', 'lora-r8-nockpt': 'tight' });
+    expect(r.rows[0]!.marginBytes).toBeGreaterThan(0.2 * 24 * GiB);
+  });
+
+  it('on 48 GB: Freeze fits with margin and ranks above LoRA', () => {
+    const r = run(gpuBudget(48, 1, { hostRamAvailableBytes: 64 * GiB }));
+    expect(r.best).toBe('freeze');
+    const order = r.rows.map((row) => row.planId);
+    expect(order.indexOf('freeze')).toBeLessThan(order.indexOf('lora-r16'));
+  });
+
+  it('on 80 GB: full training with ZeRO-3 offload when host RAM allows it, else Freeze', () => {
+    expect(run(gpuBudget(80)).best).toBe('full-zero3-offload');
+    const lowRam = run(gpuBudget(80, 1, { hostRamAvailableBytes: 64 * GiB }));
+    expect(lowRam.best).toBe('freeze');
+    const offload = lowRam.rows.find((row) => row.planId === 'full-zero3-offload')!;
+    expect(offload).toMatchObject({ verdict: 'does-not-fit' });
+    expect(offload.reason).toMatch(/offload needs about 1\d\d\.\d GiB of host RAM, 64\.0 GiB available/);
+  });
+
+  it('never recommends what the installed engines cannot run, and says what unlocks it', () => {
+    const r = run(gpuBudget(80, 1, { deepspeed: false, deepspeedDetail: 'DeepSpeed is not installed' }));
+    expect(r.best).toBe('freeze');
+    const zero3 = r.rows.find((row) => row.planId === 'full-zero3-offload')!;
+    expect(zero3.verdict).toBe('unavailable');
+    expect(zero3.needs.join(' ')).toMatch(/install DeepSpeed to unlock ZeRO-3/);
+    expect(r.rows.slice(-1)[0]!.verdict).toBe('unavailable'); // unavailable ones rank last
+  });
+
+  it('on 4 x 24 GB: plans run on all four GPUs, optimizer states split', () => {
+    const r = run(gpuBudget(24, 4));
+    expect(r.gpuCount).toBe(4);
+    expect(r.rows.every((row) => row.settings.gpus === 4)).toBe(true);
+    const freeze = r.rows.find((row) => row.planId === 'freeze')!;
+    expect(freeze.estimate.perGpuBytes).toBeLessThan(run(gpuBudget(24)).rows.find((row) => row.planId === 'freeze')!.estimate.perGpuBytes);
+    expect(freeze.reason).toMatch(/per GPU/);
+  });
+
+  it('on 4 x 24 GB without DeepSpeed: ranks one-GPU plans and offers the rest as unavailable', () => {
+    const r = run(gpuBudget(24, 4, { deepspeed: false, deepspeedDetail: 'not installed' }));
+    expect(r.best).toBe('lora-r16');
+    expect(r.rows.find((row) => row.planId === 'lora-r16')!.settings.gpus).toBe(1);
+    expect(r.rows.find((row) => row.planId === 'freeze-x4')).toMatchObject({ verdict: 'unavailable' });
+    expect(r.warnings.join(' ')).toMatch(/4 GPUs, but DeepSpeed is not available/);
+  });
+
+  it('on CPU only: RAM is the budget, fp32, DeepSpeed plans unavailable, slowness said', () => {
+    const r = recommend({ model: SIX_B, budget: CPU_ONLY, seqLen: 512, microBatch: 1 });
+    expect(r.device).toBe('cpu');
+    expect(r.budgetBytes).toBe(48 * GiB);
+    expect(r.rows.every((row) => row.settings.dtype === 'fp32')).toBe(true);
+    expect(r.rows.filter((row) => row.settings.zeroStage > 0).every((row) => row.verdict === 'unavailable')).toBe(true);
+    const lora = r.rows.find((row) => row.planId === 'lora-r16')!;
+    expect(lora.reason).toMatch(/of RAM .* on the CPU training is slow/);
+  });
+
+  it('warns about free disk for the planned checkpoints', () => {
+    const r = run(gpuBudget(80, 1, { freeDiskBytes: 10 * GiB }));
+    expect(r.rows.find((row) => row.planId === 'freeze')!.needs.join(' ')).toMatch(/2 checkpoints need about \d+\.\d GiB of disk, 10\.0 GiB free/);
+    expect(r.rows.find((row) => row.planId === 'lora-r16')!.needs).toEqual([]); // adapters are small
+  });
+});
+
+describe('recommend: models with remote code', () => {
+  it('ChatGLM2: remote code reported and "needs import-chatglm" on every runnable plan', () => {
+    const glm2 = modelFromConfig(CHATGLM2_6B_CONFIG, {
+      chatglmGeneration: 'chatglm2-6b', remoteCode: { AutoModel: 'modeling_chatglm.ChatGLMForConditionalGeneration' }, needs: ['needs import-chatglm: convert it once'],
+    });
+    const r = run(gpuBudget(24), { model: glm2 });
+    expect(r.warnings.join(' ')).toMatch(/asks for remote code \(AutoModel\): it is reported, never run/);
+    expect(r.best).not.toBeNull();
+    expect(r.rows.filter((row) => row.verdict !== 'unavailable').every((row) => row.needs.some((n) => n.startsWith('needs import-chatglm')))).toBe(true);
+  });
+
+  it('ChatGLM-6B: every plan unavailable, pointing at the legacy environment', () => {
+    const glm1 = modelFromConfig(CHATGLM_6B_CONFIG, { chatglmGeneration: 'chatglm-6b', remoteCode: { AutoModel: 'x' }, needs: ['legacy environment: ...'] });
+    const r = run(gpuBudget(80), { model: glm1 });
+    expect(r.best).toBeNull();
+    expect(r.rows.every((row) => row.verdict === 'unavailable')).toBe(true);
+    expect(r.rows[0]!.reason).toMatch(/legacy environment/);
+  });
+
+  it('another custom model: trust_remote_code is what it needs', () => {
+    const custom = modelFromConfig({ ...SIX_B_CONFIG }, { remoteCode: { AutoModelForCausalLM: 'modeling_custom.CustomLM' } });
+    const r = run(gpuBudget(24), { model: custom });
+    expect(r.rows.find((row) => row.planId === r.best)!.needs.join(' ')).toMatch(/trust_remote_code/);
+  });
+});
+
+const SIX_B_CONFIG = {
+  model_type: 'llama', hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 4, intermediate_size: 11008, vocab_size: 64000,
+};
+
+describe('recommend: presets and GPU choice', () => {
+  it('says which bundled presets fit a 24 GB GPU', async () => {
+    const presets = await loadPresets();
+    const r = recommend({ model: SIX_B, budget: gpuBudget(24), seqLen: 1024, microBatch: 1, presets });
+    const fit = Object.fromEntries(r.presets.map((p) => [p.id, p.verdict]));
+    expect(fit).toMatchObject({ 'demo-cpu': 'fits', 'lora-24gb': 'fits', 'full-zero3-offload': 'unavailable', 'freeze-last-4': 'does-not-fit' });
+    expect(r.presets.find((p) => p.id === 'full-zero3-offload')!.reason).toMatch(/needs 2 NVIDIA GPU\(s\), this machine offers 1/);
+  });
+
+  it('uses the chosen GPU subset and rejects unknown indices', () => {
+    const gpu = (index: number, freeGiB: number) => ({
+      key: `GPU-${index}`, index, uuid: `GPU-${index}`, busId: null, name: 'RTX', vendor: 'nvidia' as const, driverVersion: null, memoryTotalBytes: 24 * GiB,
+      memoryUsedBytes: null, memoryFreeBytes: freeGiB * GiB, utilizationPct: null, temperatureC: null, powerDrawW: null, powerLimitW: null, migMode: null, unifiedMemory: false, source: 'nvidia-smi' as const,
+    });
+    const report = {
+      gpus: [gpu(0, 2), gpu(1, 23)], sources: [], disagreements: [], generatedAt: 0,
+      host: { cpu: null, memory: { totalBytes: 64 * GiB, availableBytes: 60 * GiB }, disk: null, os: null, problems: [] },
+      trainer: { status: 'ok', detail: '', python: null, pythonVersion: null, torchVersion: null, torchCuda: '12.4', cudaAvailable: true, mpsAvailable: null, devices: [], engines: {}, packages: {} },
+    } satisfies HardwareReport;
+    const budget = budgetFromReport(report, [1]);
+    expect(budget.gpuMemory).toEqual([{ name: 'RTX', bytes: 23 * GiB }]);
+    expect(budget.deepspeed).toBe(false);
+    expect(budgetFromReport(report).gpuMemory).toHaveLength(2);
+    expect(() => budgetFromReport(report, [5])).toThrow(GpuSelectionError);
+    expect(() => budgetFromReport(report, [5])).toThrow(/no NVIDIA GPU with index 5 \(this machine has: 0, 1\)/);
+  });
+});
