@@ -26,6 +26,8 @@ const runsDirFlag = typeof flags['runs-dir'] === 'string' ? flags['runs-dir'] : 
 // be set before 'ready', so it is computed from the flags alone (hostFolders reads settings later).
 app.setPath('userData', join(resolve(dataDirFlag ?? process.env.TUNEDESK_DATA_DIR ?? defaultDataDir()), 'electron'));
 
+// Every renderer sandboxed, whatever a window's own flag says (belt and braces with window.ts).
+app.enableSandbox();
 registerAppScheme();
 app.on('web-contents-created', (_event, contents) => lockDown(contents));
 

@@ -68,7 +68,12 @@ describe.skipIf(reason !== null)('the desktop app (Electron)', () => {
   it('gives every window contextIsolation, sandbox and no Node integration', async () => {
     const prefs = await app.evaluate(({ BrowserWindow }) =>
       BrowserWindow.getAllWindows().map((w) => {
-        const p = w.webContents.getLastWebPreferences() ?? {};
+        // Electron keeps the effective preferences behind getLastWebPreferences (public in older
+        // releases, internal-facing in newer ones): read whichever exists, never guess.
+        const contents = w.webContents as unknown as Record<string, (() => Record<string, unknown> | null) | undefined>;
+        const read = contents.getLastWebPreferences ?? contents._getLastWebPreferences;
+        const p = read ? (read.call(w.webContents) ?? {}) : null;
+        if (!p) return { unreadable: true };
         return { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration, webSecurity: p.webSecurity };
       }),
     );

@@ -241,6 +241,16 @@ describe('every call that takes a path', () => {
   }
 });
 
+describe('a path inside an allowed folder', () => {
+  it('passes the guard and reaches the handler (models.inspect answers about the folder itself)', async () => {
+    mkdirSync(join(base, 'runs', 'not-a-model'), { recursive: true });
+    const res = await call('models.inspect', { dir: join(base, 'runs', 'not-a-model') });
+    const body = await res.json();
+    expect(body.error.code, JSON.stringify(body)).toBe('model_dir');
+    expect(body.error.message).toMatch(/config\.json/);
+  });
+});
+
 describe('system.pickPath in browser mode', () => {
   it('needs a typed path, refuses system folders, and allows what it accepts', async () => {
     expect((await call('system.pickPath', { kind: 'directory', purpose: 'model' })).status).toBe(400);

@@ -4,9 +4,11 @@
 import type { CallName } from '../../shared/contract';
 import { appHandlers } from './app-handlers';
 import type { HandlerMap } from './handler-types';
+import { machineHandlers } from './machine-handlers';
 import { systemHandlers } from './system-handlers';
 
 export const handlers: HandlerMap<CallName> = {
   ...appHandlers,
   ...systemHandlers,
+  ...machineHandlers,
 };

@@ -3,11 +3,17 @@
 import type { z } from 'zod';
 import type { CallSpec, TopicSpec } from './define';
 import { appCalls } from './app';
+import { estimatorCalls } from './estimator';
+import { hardwareCalls } from './hardware';
+import { modelsCalls } from './models';
 import { systemCalls, systemTopics } from './system';
 
 export const calls = {
   ...appCalls,
   ...systemCalls,
+  ...hardwareCalls,
+  ...modelsCalls,
+  ...estimatorCalls,
 } satisfies Record<string, CallSpec>;
 
 export const topics = {
