@@ -4,6 +4,8 @@ import type { CliCommand } from './command';
 import { UsageError } from './command';
 
 const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
+  export: () => import('./commands/export'),
+  try: () => import('./commands/try'),
 };
 
 function help(): string {

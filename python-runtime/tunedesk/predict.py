@@ -217,7 +217,12 @@ def main(argv: list[str]) -> int:
             return _predict_file(loaded, args, events)
         except Exception as exc:
             classified = classify(exc)
-            events.emit("log", level="error", message=f"{classified.message} — {classified.hint}")
+            events.emit(
+                "log",
+                level="error",
+                message=f"{classified.message} — {classified.hint}",
+                error=classified.as_event_error(),
+            )
             print(
                 f"predict failed ({classified.kind}): {classified.message}\n  → {classified.hint}",
                 file=sys.stderr,
