@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("tunedesk.train", "fine-tune a model (Freeze, P-Tuning v1/v2, LoRA, full)"),
     "doctor": ("tunedesk.doctor", "report Python, torch, devices and installed engines"),
     "demo-model": ("tunedesk.demo_model", "write the small embedded demo model (no download)"),
+    "data-check": ("tunedesk.data_check", "validate a data file and preview how it tokenizes (--json)"),
     "export": ("tunedesk.export.cli", "export a checkpoint as a merged, verified model"),
     "predict": ("tunedesk.predict", "generate answers from a model, checkpoint or export"),
     "import-chatglm": ("tunedesk.chatglm.cli", "convert a ChatGLM2/3 checkpoint to native transformers"),
