@@ -120,3 +120,30 @@ describe('trainer doctor', () => {
     expect(parseDoctorJson('{}', '/p')).toMatchObject({ status: 'ok', torchVersion: null, devices: [], engines: {} });
   });
 });
+
+describe('trainer doctor: CUDA machine shape', () => {
+  it('reads CUDA devices with memory in GiB and the CUDA build', () => {
+    const env = parseDoctorJson(
+      JSON.stringify({
+        torch: { version: '2.13.0+cu124', cuda_build: '12.4', cuda_available: true },
+        devices: [{ type: 'cuda', index: 0, name: 'NVIDIA A40', total_gb: 44.4 }, { type: 'cpu', index: 0, name: 'x86_64', total_gb: 250 }],
+        engines: { deepspeed: { available: true, reason: 'deepspeed 0.17' } },
+      }),
+      '/p',
+    );
+    expect(env.torchCuda).toBe('12.4');
+    expect(env.devices).toEqual([{ index: 0, name: 'NVIDIA A40', totalMemoryBytes: 44.4 * 1024 ** 3 }]);
+    expect(env.engines.deepspeed).toEqual({ available: true, detail: 'deepspeed 0.17' });
+  });
+});
+
+describe('trainer doctor: the real trainer environment', () => {
+  it('parses what python-runtime/.venv reports (torch version, engines)', async () => {
+    delete process.env.TUNEDESK_TRAINER_PYTHON;
+    const env = await trainerDoctor(60_000);
+    expect(env.status, env.detail).toBe('ok');
+    expect(env.torchVersion).toMatch(/^2\./);
+    expect(env.engines.torch?.available).toBe(true);
+    expect(env.packages.transformers).toMatch(/^5\./);
+  });
+});

@@ -34,7 +34,8 @@ function devicesOf(root: Loose): TrainerEnv['devices'] {
     const o = obj(d);
     if (!o) return typeof d === 'string' ? [{ index: i, name: d, totalMemoryBytes: null }] : [];
     const bytes = typeof o.total_memory === 'number' ? o.total_memory : typeof o.total_memory_bytes === 'number' ? o.total_memory_bytes : null;
-    const gb = typeof o.total_memory_gb === 'number' ? o.total_memory_gb * GiB : null;
+    const gbField = typeof o.total_gb === 'number' ? o.total_gb : o.total_memory_gb;
+    const gb = typeof gbField === 'number' ? gbField * GiB : null;
     const type = str(o.type);
     if (type && type !== 'cuda') return []; // cpu / mps entries are not CUDA devices
     return [{ index: typeof o.index === 'number' ? o.index : i, name: str(o.name) ?? `device ${i}`, totalMemoryBytes: bytes ?? gb }];
@@ -92,7 +93,7 @@ export function parseDoctorJson(stdout: string, python: string | null): TrainerE
     python: str(pick(root, 'python.executable', 'executable')) ?? python,
     pythonVersion: str(pick(root, 'python.version', 'python_version', 'python')),
     torchVersion: str(pick(root, 'torch.version', 'torch_version')),
-    torchCuda: str(pick(root, 'torch.cuda', 'torch.cuda_version', 'torch_cuda', 'cuda.version', 'cuda_version')),
+    torchCuda: str(pick(root, 'torch.cuda_build', 'torch.cuda', 'torch.cuda_version', 'torch_cuda', 'cuda.version', 'cuda_version')),
     cudaAvailable,
     mpsAvailable: bool(pick(root, 'torch.mps_available', 'mps.available', 'mps_available')),
     devices: devicesOf(root),
