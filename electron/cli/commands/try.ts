@@ -93,6 +93,7 @@ export const command: CliCommand = {
         { signal: controller.signal, onToken: (text) => process.stdout.write(text) },
       );
       process.stdout.write('\n');
+      if (outcome.status === 'completed' && !outcome.text) console.error('(empty answer: the model ended its answer at once)');
       if (outcome.status === 'completed') return 0;
       if (outcome.status === 'cancelled') return 130;
       console.error(`✘ ${outcome.error.message}${outcome.error.hint ? `\n  → ${outcome.error.hint}` : ''}`);
