@@ -51,7 +51,7 @@ def test_seed_command_line_runs_scaled_down(assets, tmp_path):
         "type": "run_finished",
         "status": "completed",
     }
-    assert started["engine"] == "torch" and "CUDA" in started["engine_reason"]
+    assert started["engine"] == "torch" and "deepspeed" in started["engine_reason"]
     # 32 samples, batch 1, accumulation 4 → 8 steps per epoch, 2 epochs.
     assert started["total_steps"] == 16 and finished["step"] == 16
     assert started["method_detail"]["target_modules"] == [
