@@ -6,6 +6,10 @@ import { UsageError } from './command';
 const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   export: () => import('./commands/export'),
   try: () => import('./commands/try'),
+  doctor: () => import('./commands/doctor'),
+  inspect: () => import('./commands/inspect'),
+  recommend: () => import('./commands/recommend'),
+  presets: () => import('./commands/presets'),
 };
 
 function help(): string {

@@ -43,7 +43,7 @@ export function standardPlans(arch: ModelArch, input: PlanInput): Plan[] {
   const zero2 = { ...base, zeroStage: 2 as const };
   const targets = defaultLoraTargets(arch);
   const freezeLayers = Math.min(4, arch.layers);
-  return [
+  const plans: Plan[] = [
     { id: 'full-zero3-offload', label: 'Full, ZeRO-3 + CPU offload', capability: 6, method: { kind: 'full' }, settings: { ...base, zeroStage: 3, offloadOptimizer: true, offloadParams: true } },
     { id: 'full-zero3', label: 'Full, ZeRO-3', capability: 6.2, method: { kind: 'full' }, settings: { ...base, zeroStage: 3 } },
     { id: 'full-zero2', label: 'Full, ZeRO-2', capability: 6.4, method: { kind: 'full' }, settings: zero2 },
@@ -55,6 +55,8 @@ export function standardPlans(arch: ModelArch, input: PlanInput): Plan[] {
     { id: 'ptuning-v2', label: 'P-Tuning v2, prefix 16 + projection', capability: 3, method: { kind: 'ptuning', version: 2, preSeqLen: 16, projection: true }, settings: base },
     { id: 'ptuning-v1', label: 'P-Tuning v1, 16 virtual tokens', capability: 2, method: { kind: 'ptuning', version: 1, preSeqLen: 16, projection: false }, settings: base },
   ];
+  // With several GPUs the plain full plan is the ZeRO-2 one: list it once.
+  return input.gpus > 1 ? plans.filter((p) => p.id !== 'full') : plans;
 }
 
 /** Every standard plan with its estimate (the table the UI redraws on every slider move). */

@@ -36,7 +36,8 @@ export function budgetFromReport(report: HardwareReport, gpuIndices?: number[]):
     freeDiskBytes: report.host.disk?.freeBytes ?? null,
     deepspeed: Boolean(deepspeedEngine?.available),
     deepspeedDetail: deepspeedEngine?.detail || 'DeepSpeed is not installed',
-    trainerReady: report.trainer.status === 'ok',
+    // 'skipped': the caller chose not to ask; do not nag about set-up it did not check.
+    trainerReady: report.trainer.status === 'ok' || report.trainer.status === 'skipped',
   };
   if (chosen.length > 0) {
     return { ...common, device: 'cuda', gpuMemory: chosen.map((g) => ({ name: g.name, bytes: g.memoryFreeBytes ?? g.memoryTotalBytes })) };
