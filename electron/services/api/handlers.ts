@@ -3,12 +3,16 @@
 // tests/unit/contract-bindings.test.ts checks the same at run time).
 import type { CallName } from '../../shared/contract';
 import { appHandlers } from './app-handlers';
+import { datasetsHandlers } from './datasets-handlers';
 import type { HandlerMap } from './handler-types';
 import { machineHandlers } from './machine-handlers';
+import { runsHandlers } from '../runs/runs-binding';
 import { systemHandlers } from './system-handlers';
 
 export const handlers: HandlerMap<CallName> = {
   ...appHandlers,
   ...systemHandlers,
   ...machineHandlers,
+  ...runsHandlers,
+  ...datasetsHandlers,
 };

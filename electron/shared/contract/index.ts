@@ -3,9 +3,13 @@
 import type { z } from 'zod';
 import type { CallSpec, TopicSpec } from './define';
 import { appCalls } from './app';
+import { datasetsCalls } from './datasets';
 import { estimatorCalls } from './estimator';
 import { hardwareCalls } from './hardware';
+import { checkpointsCalls } from './checkpoints';
 import { modelsCalls } from './models';
+import { runsCalls, runsTopics } from './runs';
+import { settingsCalls } from './settings';
 import { systemCalls, systemTopics } from './system';
 
 export const calls = {
@@ -14,10 +18,15 @@ export const calls = {
   ...hardwareCalls,
   ...modelsCalls,
   ...estimatorCalls,
+  ...runsCalls,
+  ...checkpointsCalls,
+  ...settingsCalls,
+  ...datasetsCalls,
 } satisfies Record<string, CallSpec>;
 
 export const topics = {
   ...systemTopics,
+  ...runsTopics,
 } satisfies Record<string, TopicSpec>;
 
 export type Calls = typeof calls;
