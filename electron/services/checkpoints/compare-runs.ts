@@ -1,0 +1,43 @@
+// Comparing runs: every metric as one series per run, aligned on the union of the steps any run
+// logged (null where a run has no value at that step), and the run.json settings that differ.
+import { join } from 'node:path';
+import { readEventsFile } from '../runs/events-tailer';
+import { readTrainerConfig } from '../runs/run-files';
+
+export interface RunComparison {
+  steps: number[];
+  /** metric -> runId -> values aligned with `steps`. */
+  series: Record<string, Record<string, (number | null)[]>>;
+  configDiff: { key: string; values: Record<string, unknown> }[];
+}
+
+/** Keys that always differ between runs and say nothing about how they trained. */
+const NOT_SETTINGS = new Set(['output_dir', 'resume_from']);
+
+export async function compareRuns(runsRoot: string, runIds: string[], metrics?: string[]): Promise<RunComparison> {
+  const perRun = new Map<string, Map<number, Record<string, number | null>>>();
+  const configs = new Map<string, Record<string, unknown>>();
+  for (const runId of runIds) {
+    const dir = join(runsRoot, runId);
+    const byStep = new Map<number, Record<string, number | null>>();
+    await readEventsFile(join(dir, 'events.jsonl'), (events) => {
+      for (const e of events) {
+        if (e.type === 'metrics' || e.type === 'eval') byStep.set(e.step, { ...byStep.get(e.step), ...e.values });
+      }
+    });
+    perRun.set(runId, byStep);
+    configs.set(runId, (await readTrainerConfig(dir).catch(() => null)) ?? {});
+  }
+  const steps = [...new Set([...perRun.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  const names = metrics ?? [...new Set([...perRun.values()].flatMap((m) => [...m.values()].flatMap((v) => Object.keys(v))))].sort();
+  const series: RunComparison['series'] = {};
+  for (const name of names) {
+    series[name] = {};
+    for (const [runId, byStep] of perRun) series[name][runId] = steps.map((s) => byStep.get(s)?.[name] ?? null);
+  }
+  const keys = [...new Set([...configs.values()].flatMap((c) => Object.keys(c)))].filter((k) => !NOT_SETTINGS.has(k)).sort();
+  const configDiff = keys
+    .map((key) => ({ key, values: Object.fromEntries(runIds.map((id) => [id, configs.get(id)?.[key] ?? null])) }))
+    .filter((d) => new Set(Object.values(d.values).map((v) => JSON.stringify(v))).size > 1);
+  return { steps, series, configDiff };
+}

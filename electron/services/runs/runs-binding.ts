@@ -1,0 +1,139 @@
+// Bindings of contract/runs.ts, checkpoints.ts and settings.ts to the services: one RunManager per
+// host (re-attached to live runs on first use), its updates published on 'runs.update', and the
+// quit guard's view of running trainings.
+import { ApiError } from '../api/api-error';
+import type { ApiContext } from '../api/context';
+import type { HandlerMap } from '../api/handler-types';
+import { listCheckpoints } from '../checkpoints/checkpoint-list';
+import { compareRuns } from '../checkpoints/compare-runs';
+import { deleteCheckpoint, deleteRun } from '../checkpoints/delete-run';
+import { NoTrashError } from '../checkpoints/delete-to-trash';
+import { describeRun, listRuns } from '../checkpoints/run-list';
+import { join, resolve } from 'node:path';
+import { SettingsStore } from '../settings/settings-store';
+import type { TrainerEvent } from '../../shared/events';
+import { readEventsFile } from './events-tailer';
+import { planResume, ResumeRefusedError } from './resume-rules';
+import { readTrainerConfig, runFiles } from './run-files';
+import { RunManager } from './run-manager';
+import { loadRunState } from './run-state';
+
+type RunsCall =
+  | 'runs.list'
+  | 'runs.get'
+  | 'runs.history'
+  | 'runs.start'
+  | 'runs.stop'
+  | 'runs.planResume'
+  | 'runs.resume'
+  | 'runs.delete'
+  | 'runs.compare'
+  | 'checkpoints.list'
+  | 'checkpoints.delete'
+  | 'settings.get'
+  | 'settings.setRunsRoot';
+
+/** The host's one run manager: built, re-attached and wired to the event hub on first use. */
+export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
+  return ctx.service('runs.manager', async () => {
+    const manager = new RunManager({ runsRoot: ctx.runsRoot });
+    manager.subscribe('*', (update) => ctx.events.publish('runs.update', update));
+    await manager.init();
+    ctx.trainings = {
+      running: async () =>
+        manager
+          .list()
+          .filter((s) => s.status === 'running' || s.status === 'queued')
+          .map((s) => ({ runId: s.runId, label: `${s.runId} (step ${s.step}${s.totalSteps ? `/${s.totalSteps}` : ''})` })),
+      stop: async (runId) => {
+        await manager.stop(runId);
+      },
+    };
+    // Closing the host stops watching, never the runs: they go on and are re-attached next time.
+    ctx.onShutdown(() => manager.close());
+    return manager;
+  });
+}
+
+async function existingRunDir(ctx: ApiContext, runId: string): Promise<string> {
+  const dir = join(ctx.runsRoot, runId);
+  const state = await loadRunState(dir);
+  if (!state.config && !state.meta && state.summary.updatedAt === null) {
+    throw new ApiError('not_found', `no run "${runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.');
+  }
+  return dir;
+}
+
+const asApiError = (error: unknown): never => {
+  if (error instanceof ResumeRefusedError) throw new ApiError('resume_refused', error.message, 'Resume without these changes, or start a new run.');
+  if (error instanceof NoTrashError) throw new ApiError('no_trash', error.message, 'Repeat with permanent: true to delete for good.');
+  throw error;
+};
+
+async function runsRootInfo(ctx: ApiContext) {
+  const store = new SettingsStore(ctx.dataDir);
+  const stored = await store.read().catch(() => ({ runsRoot: undefined }));
+  const source = process.env.TUNEDESK_RUNS_DIR ? 'env' : stored.runsRoot ? 'settings' : 'default';
+  return { runsRoot: ctx.runsRoot, source, defaultRunsRoot: join(ctx.dataDir, 'runs') } as const;
+}
+
+export const runsHandlers: HandlerMap<RunsCall> = {
+  'runs.list': async (_request, ctx) => {
+    await runManagerFor(ctx); // re-attach first, so live runs are watched while listed
+    return { runs: await listRuns(ctx.runsRoot) };
+  },
+  'runs.get': async ({ runId }, ctx) => {
+    const manager = await runManagerFor(ctx);
+    const { summary, config, meta, process: _p, ...run } = await describeRun(await existingRunDir(ctx, runId));
+    return { run, summary: manager.get(runId) ?? summary, config, meta };
+  },
+  'runs.history': async ({ runId }, ctx) => {
+    const manager = await runManagerFor(ctx);
+    const dir = await existingRunDir(ctx, runId);
+    const events: TrainerEvent[] = [];
+    let malformedLines = 0;
+    await readEventsFile(
+      runFiles(dir).events,
+      (batch) => {
+        for (const e of batch) events.push(e);
+      },
+      () => (malformedLines += 1),
+    );
+    return { summary: manager.get(runId) ?? (await loadRunState(dir)).summary, events, malformedLines };
+  },
+  'runs.start': async ({ config, gpus, preset }, ctx) => {
+    const manager = await runManagerFor(ctx);
+    return { summary: await manager.start(config, { gpus, preset, baseDir: ctx.appRoot }) };
+  },
+  'runs.stop': async ({ runId }, ctx) => ({ stage: await (await runManagerFor(ctx)).stop(runId) }),
+  'runs.planResume': async ({ runId, overrides }, ctx) => {
+    const config = await readTrainerConfig(await existingRunDir(ctx, runId));
+    return planResume(config ?? {}, overrides);
+  },
+  'runs.resume': async ({ runId, step, overrides, gpus }, ctx) => {
+    const manager = await runManagerFor(ctx);
+    await existingRunDir(ctx, runId);
+    return manager.resume(runId, { step, overrides, gpus, baseDir: ctx.appRoot }).catch(asApiError);
+  },
+  'runs.delete': async ({ runId, permanent }, ctx) => {
+    await existingRunDir(ctx, runId);
+    return deleteRun(ctx.runsRoot, runId, permanent).catch(asApiError);
+  },
+  'runs.compare': async ({ runIds, metrics }, ctx) => {
+    for (const id of runIds) await existingRunDir(ctx, id);
+    return compareRuns(ctx.runsRoot, runIds, metrics);
+  },
+  'checkpoints.list': async ({ runId }, ctx) => ({ checkpoints: await listCheckpoints(await existingRunDir(ctx, runId)) }),
+  'checkpoints.delete': async ({ runId, name, permanent }, ctx) => {
+    await existingRunDir(ctx, runId);
+    return deleteCheckpoint(ctx.runsRoot, runId, name, permanent).catch(asApiError);
+  },
+  'settings.get': (_request, ctx) => runsRootInfo(ctx),
+  'settings.setRunsRoot': async ({ runsRoot }, ctx) => {
+    await new SettingsStore(ctx.dataDir).update({ runsRoot: runsRoot ?? undefined });
+    const effectiveNext = process.env.TUNEDESK_RUNS_DIR
+      ? resolve(process.env.TUNEDESK_RUNS_DIR)
+      : resolve(runsRoot ?? join(ctx.dataDir, 'runs'));
+    return { ...(await runsRootInfo(ctx)), restartNeeded: effectiveNext !== ctx.runsRoot };
+  },
+};
