@@ -7,14 +7,12 @@ import { datasetsHandlers } from './datasets-handlers';
 import type { HandlerMap } from './handler-types';
 import { machineHandlers } from './machine-handlers';
 import { runsHandlers } from '../runs/runs-binding';
-import { runsHandlers } from '../runs/runs-binding';
 import { systemHandlers } from './system-handlers';
 
 export const handlers: HandlerMap<CallName> = {
   ...appHandlers,
   ...systemHandlers,
   ...machineHandlers,
-  ...runsHandlers,
   ...runsHandlers,
   ...datasetsHandlers,
 };

@@ -7,10 +7,7 @@ import { datasetsCalls } from './datasets';
 import { estimatorCalls } from './estimator';
 import { hardwareCalls } from './hardware';
 import { checkpointsCalls } from './checkpoints';
-import { checkpointsCalls } from './checkpoints';
 import { modelsCalls } from './models';
-import { runsCalls, runsTopics } from './runs';
-import { settingsCalls } from './settings';
 import { runsCalls, runsTopics } from './runs';
 import { settingsCalls } from './settings';
 import { systemCalls, systemTopics } from './system';
@@ -24,15 +21,11 @@ export const calls = {
   ...runsCalls,
   ...checkpointsCalls,
   ...settingsCalls,
-  ...runsCalls,
-  ...checkpointsCalls,
-  ...settingsCalls,
   ...datasetsCalls,
 } satisfies Record<string, CallSpec>;
 
 export const topics = {
   ...systemTopics,
-  ...runsTopics,
   ...runsTopics,
 } satisfies Record<string, TopicSpec>;
 
