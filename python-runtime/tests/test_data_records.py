@@ -222,3 +222,11 @@ def test_spo_0_loads_every_line(spo_path):
     assert len(loaded.records) == 1441 and loaded.problems == []
     strict = load_file(spo_path)
     assert len(strict.problems) == 22 and all("empty" in p.reason for p in strict.problems)
+
+
+def test_a_pretty_printed_single_object_is_explained(tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"data": [GOOD]}, indent=2), encoding="utf-8")
+    with pytest.raises(DataValidationError) as caught:
+        load_records(path, skip_bad=True)
+    assert len(caught.value.problems) == 1 and "JSON array" in caught.value.problems[0].reason

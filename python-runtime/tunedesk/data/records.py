@@ -108,6 +108,7 @@ def load_file(path: str | os.PathLike[str], *, allow_empty_output: bool = False)
         _read_array(name, data, loaded)
     else:
         _read_lines(name, data, loaded)
+        _explain_single_object(name, data, loaded)
     if not loaded.records and not loaded.problems:
         loaded.problems.append(DataProblem(name, 1, "the file holds no samples"))
         loaded.fatal = True
@@ -163,6 +164,26 @@ def _read_lines(name: str, data: bytes, loaded: LoadedFile) -> None:
             loaded.problems.append(DataProblem(name, number, f"bad JSON: {exc.msg} (column {exc.colno})"))
             continue
         _add_sample(name, number, obj, loaded)
+
+
+def _explain_single_object(name: str, data: bytes, loaded: LoadedFile) -> None:
+    """A pretty-printed JSON object fails on every line as JSON lines: say what the file really is."""
+    if not loaded.problems or loaded.problems[0].line != 1 or loaded.records:
+        return
+    try:
+        whole = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return
+    if isinstance(whole, dict) and data.strip().count(b"\n"):
+        loaded.problems = [
+            DataProblem(
+                name,
+                1,
+                "the file is one JSON object spread over several lines; write one sample per line "
+                "(JSON lines) or a JSON array of samples",
+            )
+        ]
+        loaded.fatal = True
 
 
 def _read_array(name: str, data: bytes, loaded: LoadedFile) -> None:
