@@ -8,6 +8,8 @@ import { estimatorCalls } from './estimator';
 import { hardwareCalls } from './hardware';
 import { checkpointsCalls } from './checkpoints';
 import { modelsCalls } from './models';
+import { presetsCalls } from './presets';
+import { recommendCalls } from './recommend';
 import { runsCalls, runsTopics } from './runs';
 import { settingsCalls } from './settings';
 import { systemCalls, systemTopics } from './system';
@@ -22,6 +24,8 @@ export const calls = {
   ...checkpointsCalls,
   ...settingsCalls,
   ...datasetsCalls,
+  ...recommendCalls,
+  ...presetsCalls,
 } satisfies Record<string, CallSpec>;
 
 export const topics = {
