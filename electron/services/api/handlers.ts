@@ -4,8 +4,10 @@
 import type { CallName } from '../../shared/contract';
 import { appHandlers } from './app-handlers';
 import { datasetsHandlers } from './datasets-handlers';
+import { exportHandlers } from '../export/export-binding';
 import type { HandlerMap } from './handler-types';
 import { machineHandlers } from './machine-handlers';
+import { predictHandlers } from '../predict/predict-binding';
 import { runsHandlers } from '../runs/runs-binding';
 import { systemHandlers } from './system-handlers';
 
@@ -15,4 +17,6 @@ export const handlers: HandlerMap<CallName> = {
   ...machineHandlers,
   ...runsHandlers,
   ...datasetsHandlers,
+  ...exportHandlers,
+  ...predictHandlers,
 };

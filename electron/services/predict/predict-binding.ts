@@ -1,0 +1,50 @@
+// Bindings of contract/predict.ts: one generation per job, its text streamed on 'predict.tokens'.
+import { join } from 'node:path';
+import { ApiError } from '../api/api-error';
+import type { HandlerMap } from '../api/handler-types';
+import { CheckpointTargetError, resolveCheckpoint } from '../export/export-service';
+import { jobsFor } from '../export/export-binding';
+import { runPredict } from './predict-service';
+
+type PredictCall = 'predict.start' | 'predict.cancel';
+
+export const predictHandlers: HandlerMap<PredictCall> = {
+  'predict.start': async (request, ctx) => {
+    if (Boolean(request.runId) === Boolean(request.model)) {
+      throw new ApiError('invalid_request', 'give either runId or model, not both and not neither', undefined, 'runId');
+    }
+    let model = request.model ?? '';
+    if (request.runId) {
+      try {
+        model = (await resolveCheckpoint(join(ctx.runsRoot, request.runId), ctx.runsRoot)).checkpointDir;
+      } catch (error) {
+        if (error instanceof CheckpointTargetError) throw new ApiError('not_found', error.message, 'Wait for the first checkpoint to be saved.', 'runId');
+        throw error;
+      }
+    }
+    const jobs = jobsFor(ctx, 'predict.jobs');
+    const { jobId, signal } = jobs.start();
+    let count = 0;
+    void runPredict(
+      {
+        model,
+        prompt: request.prompt,
+        maxNewTokens: request.maxNewTokens,
+        greedy: request.greedy,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.topP !== undefined ? { topP: request.topP } : {}),
+      },
+      {
+        signal,
+        onToken(text, index) {
+          count = index + 1;
+          ctx.events.publish('predict.tokens', { jobId, index, text, done: false });
+        },
+      },
+    )
+      .then((outcome) => ctx.events.publish('predict.tokens', { jobId, index: count, text: '', done: true, outcome }))
+      .finally(() => jobs.finish(jobId));
+    return { jobId, model };
+  },
+  'predict.cancel': (request, ctx) => ({ cancelled: jobsFor(ctx, 'predict.jobs').cancel(request.jobId) }),
+};
