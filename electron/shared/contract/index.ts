@@ -5,9 +5,11 @@ import type { CallSpec, TopicSpec } from './define';
 import { appCalls } from './app';
 import { datasetsCalls } from './datasets';
 import { estimatorCalls } from './estimator';
+import { exportCalls, exportTopics } from './export';
 import { hardwareCalls } from './hardware';
 import { checkpointsCalls } from './checkpoints';
 import { modelsCalls } from './models';
+import { predictCalls, predictTopics } from './predict';
 import { presetsCalls } from './presets';
 import { recommendCalls } from './recommend';
 import { runsCalls, runsTopics } from './runs';
@@ -26,11 +28,15 @@ export const calls = {
   ...datasetsCalls,
   ...recommendCalls,
   ...presetsCalls,
+  ...exportCalls,
+  ...predictCalls,
 } satisfies Record<string, CallSpec>;
 
 export const topics = {
   ...systemTopics,
   ...runsTopics,
+  ...exportTopics,
+  ...predictTopics,
 } satisfies Record<string, TopicSpec>;
 
 export type Calls = typeof calls;
