@@ -10,6 +10,11 @@ const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   inspect: () => import('./commands/inspect'),
   recommend: () => import('./commands/recommend'),
   presets: () => import('./commands/presets'),
+  train: () => import('./commands/train'),
+  runs: () => import('./commands/runs'),
+  stop: () => import('./commands/stop'),
+  resume: () => import('./commands/resume'),
+  demo: () => import('./commands/demo'),
 };
 
 function help(): string {
