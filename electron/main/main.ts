@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { createApiContext, type ApiContext } from '../services/api/context';
 import { hostFolders } from '../services/api/host-folders';
+import { runManagerFor } from '../services/runs/runs-binding';
 import { defaultDataDir } from '../services/settings/runs-root';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { registerIpc } from './ipc';
@@ -63,6 +64,9 @@ if (!app.requestSingleInstanceLock()) {
         },
       },
     });
+    // Re-attach to trainings left running by an earlier launch (or the CLI) right away, so the
+    // quit guard knows about them even before the page asks for the runs.
+    runManagerFor(ctx).catch((error: unknown) => console.error('[tunedesk] could not read the runs folder:', error));
     registerIpc(ctx, () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []));
     installQuitGuard(ctx, () => mainWindow);
     mainWindow = createMainWindow(join(__dirname, 'preload.cjs'));
