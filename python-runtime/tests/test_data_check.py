@@ -31,15 +31,17 @@ def test_valid_demo_data_with_the_demo_model(demo_model_dir, demo_train_path):
         "--train_path", demo_train_path, "--model_name_or_path", demo_model_dir,
         "--max_len", "14", "--max_src_len", "10", "--preview", "2",
     )  # fmt: skip
+    with open(demo_train_path, encoding="utf-8") as handle:
+        expected = sum(1 for line in handle if line.strip())
     assert code == 0 and report["ok"] is True
-    assert report["samples"] == 266 and report["format"] == "instruction-jsonl"
+    assert report["samples"] == expected and report["format"] == "instruction-jsonl"
     assert report["problems"] == [] and report["problem_count"] == 0
     stats, histogram = report["stats"], report["histogram"]
-    assert stats["samples"] == stats["kept"] == 266 and stats["max_tokens"] <= 14
-    assert sum(histogram["counts"]) == 266 and len(histogram["bins"]) == len(histogram["counts"]) + 1
-    # the longest demo samples are 15 tokens: max_len 14 truncates them (max_src_len 10 may cut more)
+    assert stats["samples"] == stats["kept"] == expected and stats["max_tokens"] <= 14
+    assert sum(histogram["counts"]) == expected and len(histogram["bins"]) == len(histogram["counts"]) + 1
+    # the longest demo samples are longer than 14 tokens: max_len 14 truncates them (max_src_len 10 may cut more)
     assert histogram["longest"] > 14 and stats["truncated"] >= histogram["over_max_len"] > 0
-    assert histogram["share_over_max_len"] == round(histogram["over_max_len"] / 266, 4)
+    assert histogram["share_over_max_len"] == round(histogram["over_max_len"] / expected, 4)
     assert len(report["preview"]) == 2
     first = report["preview"][0]
     assert first["line"] == 1 and {s["kind"] for s in first["segments"]} >= {"prompt", "answer", "special"}

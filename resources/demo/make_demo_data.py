@@ -26,8 +26,22 @@ WORDS = [
 ]
 
 # (instruction, input) phrasings per direction; "{w}" is the word to translate.
-TO_CHINESE = [("Translate to Chinese: ", "{w}"), ('What is "{w}" in Chinese?', ""), ("用中文怎么说：", "{w}")]
-TO_ENGLISH = [("Translate to English: ", "{w}"), ('What is "{w}" in English?', ""), ("用英文怎么说：", "{w}")]
+# Five phrasings: with three, a tiny model learns the sentences more than the words (held-out
+# phrasings ~60% right); with five it generalises to the held-out ones.
+TO_CHINESE = [
+    ("Translate to Chinese: ", "{w}"),
+    ('What is "{w}" in Chinese?', ""),
+    ("用中文怎么说：", "{w}"),
+    ("Chinese word for ", "{w}"),
+    ("“{w}”的中文是什么？", ""),
+]
+TO_ENGLISH = [
+    ("Translate to English: ", "{w}"),
+    ('What is "{w}" in English?', ""),
+    ("用英文怎么说：", "{w}"),
+    ("English word for ", "{w}"),
+    ("“{w}”的英文是什么？", ""),
+]
 
 EVAL_EVERY = 3  # every 3rd (word, direction) pair holds one phrasing out for the eval file (both directions)
 
