@@ -34,9 +34,18 @@ describe('estimator', () => {
     expect(four.breakdown.optimizer).toBeCloseTo(one.breakdown.optimizer / 4, 0);
     const offload = estimate(qwen, { kind: 'full' }, { ...base, zeroStage: 3, gpus: 4, offloadOptimizer: true, offloadParams: true });
     expect(offload.breakdown.optimizer).toBe(0);
-    // DeepSpeed's estimator without zero.Init: P x max(4N, 18) x 1.5 bytes of host RAM
+    // DeepSpeed's estimator: P x 18 x 1.5 bytes of host RAM with zero.Init; P x max(4N, 18) x 1.5 without
     expect(offload.hostRamBytes).toBeCloseTo(qwen.params * 18 * 1.5, -3);
     expect(offload.engine).toBe('deepspeed');
+    const eightGpus = { ...base, zeroStage: 3, gpus: 8, offloadOptimizer: true, offloadParams: true } as const;
+    expect(estimate(qwen, { kind: 'full' }, { ...eightGpus, zeroInit: false }).hostRamBytes).toBeCloseTo(qwen.params * 32 * 1.5, -3);
+  });
+
+  it('without zero.Init the whole half-precision model passes through each GPU under ZeRO-3', () => {
+    const settings = { ...base, zeroStage: 3, gpus: 4, offloadOptimizer: true, offloadParams: true } as const;
+    const withInit = estimate(qwen, { kind: 'full' }, settings);
+    const without = estimate(qwen, { kind: 'full' }, { ...settings, zeroInit: false });
+    expect(without.breakdown.weights - withInit.breakdown.weights).toBeCloseTo(qwen.params * 2, -3);
   });
 
   it('activations grow linearly with micro-batch and sequence with checkpointing, and shrink a lot with it', () => {

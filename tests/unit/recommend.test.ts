@@ -14,16 +14,23 @@ const run = (budget: ReturnType<typeof gpuBudget>, over: { seqLen?: number; mode
 const verdicts = (r: ReturnType<typeof run>) => Object.fromEntries(r.rows.map((row) => [row.planId, row.verdict]));
 
 describe('recommend: a 6B model', () => {
-  it('on 8 GB nothing fits, and it says what to change', () => {
+  it('on 8 GB nothing fits with margin (only ZeRO-3 offload squeezes in), and it says what to change', () => {
     const r = run(gpuBudget(8));
     expect(r.best).toBeNull();
-    expect(r.rows.every((row) => row.verdict === 'does-not-fit')).toBe(true);
-    expect(r.rows[0]!.reason).toMatch(/does not fit: about 1\d\.\d GiB on the GPU, 8\.0 GiB available \(short by/);
+    expect(r.rows[0]).toMatchObject({ planId: 'full-zero3-offload', verdict: 'tight' });
+    expect(r.rows.slice(1).every((row) => row.verdict === 'does-not-fit')).toBe(true);
+    expect(r.rows.find((row) => row.planId === 'lora-r16')!.reason).toMatch(/does not fit: about 1\d\.\d GiB on the GPU, 8\.0 GiB available \(short by/);
     expect(r.warnings.join(' ')).toMatch(/no plan fits with margin/);
   });
 
-  it('on 24 GB: LoRA is best, Freeze and full training do not fit', () => {
+  it('on 24 GB with plenty of host RAM: full training through ZeRO-3 offload, and it says the cost', () => {
     const r = run(gpuBudget(24));
+    expect(r.best).toBe('full-zero3-offload');
+    expect(r.rows[0]!.reason).toMatch(/offload keeps about 1\d\d\.\d GiB in host RAM and makes each step several times slower/);
+  });
+
+  it('on 24 GB with 64 GB of RAM: LoRA is best, Freeze and full training do not fit', () => {
+    const r = run(gpuBudget(24, 1, { hostRamAvailableBytes: 64 * GiB }));
     expect(r.best).toBe('lora-r16');
     expect(r.rows[0]!.planId).toBe('lora-r16');
     expect(verdicts(r)).toMatchObject({ 'lora-r16': 'fits', freeze: 'does-not-fit', full: 'does-not-fit', 'lora-r8-nockpt': 'tight' });
@@ -57,6 +64,7 @@ describe('recommend: a 6B model', () => {
 
   it('on 4 x 24 GB: plans run on all four GPUs, optimizer states split', () => {
     const r = run(gpuBudget(24, 4));
+    expect(r.best).toBe('full-zero3-offload');
     expect(r.gpuCount).toBe(4);
     expect(r.rows.every((row) => row.settings.gpus === 4)).toBe(true);
     const freeze = r.rows.find((row) => row.planId === 'freeze')!;

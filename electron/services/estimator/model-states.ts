@@ -8,7 +8,8 @@
 //   2P with the optimizer offloaded; CPU = P x max(4N, 16) x 1.5 with offload, else P x 4N x 1.5.
 // - DeepSpeed's estimate_zero3_model_states_mem_needs: GPU = 4 x largest layer (gathered fp16
 //   weights and gradients of one module) + 18P/N (2P/N with the optimizer offloaded, 0 with the
-//   parameters offloaded too); CPU = P x max(4N, 18) x 1.5 when offloading without zero.Init.
+//   parameters offloaded too); CPU with offload = P x 18 x 1.5 under zero.Init, P x max(4N, 18)
+//   x 1.5 without; without offload 4 x N x 1.5 x (largest layer under zero.Init, else P).
 import type { TrainSettings } from '../../shared/contract/estimator';
 
 /** DeepSpeed's additional_buffer_factor for host memory (pinned buffers, fragmentation). */
@@ -80,10 +81,11 @@ export function modelStates({ totalParams, trainable, largestLayerParams, settin
   // between forward and the recomputation in backward.
   const live = Math.min(totalParams, ZERO3_MAX_LIVE_PARAMS) * wb;
   const bucket = Math.min(trainable, REDUCE_BUCKET_ELEMENTS) * wb;
-  // Loading without zero.Init (what the original scripts and DeepSpeed's own engine do): the
-  // engine moves the whole half-precision model to each GPU before partitioning it, and the
-  // caching allocator keeps those blocks reserved for the rest of the run.
-  const passThrough = totalParams * wb;
+  // Loading without zero.Init (what the original scripts did): DeepSpeed's engine moves the
+  // whole half-precision model to each GPU before partitioning it, and the caching allocator
+  // keeps those blocks reserved for the rest of the run. With zero.Init nothing passes through.
+  const zeroInit = settings.zeroInit !== false;
+  const passThrough = zeroInit ? 0 : totalParams * wb;
   const offParams = settings.offloadParams;
   const offOpt = settings.offloadOptimizer || offParams;
   if (settings.offloadParams && !settings.offloadOptimizer) notes.push('offloading parameters implies offloading the optimizer');
@@ -91,7 +93,9 @@ export function modelStates({ totalParams, trainable, largestLayerParams, settin
     weights: (offParams ? 0 : (totalParams * wb) / n) + gathered + live + passThrough,
     gradients: (offOpt ? 0 : (trainable * wb) / n) + gathered + bucket,
     optimizer: offOpt ? 0 : (trainable * optBytes) / n,
-    hostRam: offOpt ? totalParams * Math.max(4 * n, 18) * HOST_BUFFER_FACTOR : totalParams * 4 * n * HOST_BUFFER_FACTOR,
+    hostRam: offOpt
+      ? totalParams * (zeroInit ? 18 : Math.max(4 * n, 18)) * HOST_BUFFER_FACTOR
+      : (zeroInit ? largestLayerParams : totalParams) * 4 * n * HOST_BUFFER_FACTOR,
     notes,
   };
 }

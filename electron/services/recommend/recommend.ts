@@ -75,6 +75,9 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
         ? `tight: about ${gib(peak)} ${where} of ${gib(budgetBytes)} (over ${TIGHT_SHARE * 100}%): ${budget.device === 'cuda' ? 'close other GPU programs' : 'close other programs'} or shorten max length`
         : `does not fit: about ${gib(peak)} ${where}, ${gib(budgetBytes)} available (short by ${gib(-margin)})`;
   const offload = plan.settings.offloadOptimizer || plan.settings.offloadParams;
+  if (offload && verdict !== 'does-not-fit') {
+    reason += `; offload keeps about ${gib(est.hostRamBytes)} in host RAM and makes each step several times slower`;
+  }
   if (offload && budget.hostRamAvailableBytes !== null && est.hostRamBytes > budget.hostRamAvailableBytes) {
     verdict = 'does-not-fit';
     reason = `offload needs about ${gib(est.hostRamBytes)} of host RAM, ${gib(budget.hostRamAvailableBytes)} available`;

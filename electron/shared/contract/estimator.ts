@@ -34,6 +34,12 @@ export const trainSettingsSchema = z.strictObject({
   zeroStage: z.union([z.literal(0), z.literal(2), z.literal(3)]),
   offloadOptimizer: z.boolean(),
   offloadParams: z.boolean(),
+  /**
+   * ZeRO-3 only: the model is created inside deepspeed.zero.Init (TuneDesk's trainer, via
+   * HfDeepSpeedConfig), so no full copy ever lands on a GPU. Default true; the original ChatGLM
+   * scripts loaded first and partitioned afterwards (false).
+   */
+  zeroInit: z.boolean().optional(),
 });
 export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
