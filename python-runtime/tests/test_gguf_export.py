@@ -67,6 +67,7 @@ def test_llama_f16_round_trip(llama_run, tmp_path, capsys):
     assert field(reader, "llama.rope.freq_base") == pytest.approx(10000.0)
     assert field(reader, "llama.attention.layer_norm_rms_epsilon") == pytest.approx(config["rms_norm_eps"])
     assert field(reader, "tokenizer.ggml.model") == "gpt2"
+    assert field(reader, "tokenizer.ggml.pre") == "gpt2"  # plain ByteLevel: GPT-2's split
     tokens = field(reader, "tokenizer.ggml.tokens")
     assert len(tokens) == config["vocab_size"] and tokens[tokenizer.eos_token_id] == "</s>"
     assert len(field(reader, "tokenizer.ggml.merges")) > 0
@@ -127,3 +128,24 @@ def test_qwen2_f16_has_biases_and_no_permutation(tmp_path, capsys):
     values = np.asarray(q.data, dtype=np.float32).reshape(list(reversed(q.shape)))
     expected = merged["model.layers.0.self_attn.q_proj.weight"].numpy()
     assert np.abs(values - expected).max() <= 1e-3 * np.abs(expected).max()
+
+
+def test_pre_tokenizer_names_for_llama3_and_qwen2_splits():
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from tunedesk.export.gguf_export import LLAMA3_SPLIT, QWEN2_SPLIT, pre_tokenizer_name
+
+    def with_split(pattern: str) -> PreTrainedTokenizerFast:
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(pattern), behavior="isolated"),
+                pre_tokenizers.ByteLevel(use_regex=False),
+            ]
+        )
+        return PreTrainedTokenizerFast(tokenizer_object=tok)
+
+    assert pre_tokenizer_name(with_split(LLAMA3_SPLIT)) == ("llama-bpe", True)
+    assert pre_tokenizer_name(with_split(QWEN2_SPLIT)) == ("qwen2", True)
+    assert pre_tokenizer_name(with_split(r"\s+")) == ("default", False)

@@ -27,6 +27,10 @@ WHY_UNSUPPORTED = (
     "TuneDesk's GGUF writer covers the Llama and Qwen2 families (their tensor layout and metadata are "
     "checked here); other families need architecture-specific tensors and keys"
 )
+# llama.cpp picks its pre-tokenizer (how text is split before BPE) by name; these are the splits
+# of the families we support, as written in their tokenizer.json files.
+LLAMA3_SPLIT = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+QWEN2_SPLIT = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 F16_TOLERANCE = 1e-2  # relative to the tensor's largest value: fp16 has 10 mantissa bits
 Q8_TOLERANCE = 1.5e-2  # q8_0: one scale per 32 values, 8-bit steps
 
@@ -172,6 +176,24 @@ def write_gguf(model: torch.nn.Module, tokenizer: Any, path: Path, dtype: str) -
     writer.close()
 
 
+def pre_tokenizer_name(tokenizer: Any) -> tuple[str, bool]:
+    """llama.cpp's name for the tokenizer's pre-split, and whether it is an exact match.
+
+    A plain ByteLevel pre-tokenizer uses GPT-2's split ("gpt2"); Llama 3 and Qwen2 add their own
+    regex. Anything else gets "default" (llama.cpp's GPT-2-like fallback), reported as inexact.
+    """
+    spec = json.loads(tokenizer.backend_tokenizer.to_str()).get("pre_tokenizer") or {}
+    parts = spec.get("pretokenizers", [spec]) if spec.get("type") == "Sequence" else [spec]
+    regexes = [p.get("pattern", {}).get("Regex") for p in parts if p.get("type") == "Split"]
+    if not regexes and any(p.get("type") == "ByteLevel" and p.get("use_regex", True) for p in parts):
+        return "gpt2", True
+    if regexes == [LLAMA3_SPLIT]:
+        return "llama-bpe", True
+    if regexes == [QWEN2_SPLIT]:
+        return "qwen2", True
+    return "default", False
+
+
 def _add_tokenizer(writer: Any, tokenizer: Any, vocab_size: int) -> None:
     """tokenizer.ggml.* as llama.cpp's gpt2 (byte-level BPE) loader expects."""
     import gguf
@@ -192,7 +214,7 @@ def _add_tokenizer(writer: Any, tokenizer: Any, vocab_size: int) -> None:
             tokens.append(token)
             types.append(gguf.TokenType.NORMAL)
     writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre("default")
+    writer.add_tokenizer_pre(pre_tokenizer_name(tokenizer)[0])
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     # gguf's SpecialVocab reads merges, bos/eos/pad ids and the chat template from the saved files.

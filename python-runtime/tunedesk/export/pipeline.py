@@ -223,6 +223,13 @@ def _write_gguf(
     pause_for_kill_test()
     readback = gguf_export.verify_gguf(prepared.model, tokenizer, path, dtype)
     record["gguf"] = readback.as_dict()
+    pre_name, exact = gguf_export.pre_tokenizer_name(tokenizer)
+    record["gguf"]["pre_tokenizer"] = pre_name
+    if not exact:
+        record["gguf"]["note"] = (
+            "the tokenizer's pre-split is not one llama.cpp knows by name; it will use its default split, "
+            "so tokenization may differ slightly from transformers"
+        )
     verification.dtype = dtype
     if not readback.passed:
         verification.passed = False
