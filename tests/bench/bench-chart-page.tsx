@@ -6,7 +6,7 @@ import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { MetricChart } from '../../renderer/src/charts/MetricChart';
 import type { ChartLine, Domain } from '../../renderer/src/charts/chart-data';
-import { smoothEma } from '../../renderer/src/stores/run-selectors';
+import { autoSmoothing, smoothEma } from '../../renderer/src/stores/run-selectors';
 import '../../renderer/src/styles/app.css';
 
 const N = 100_000;
@@ -16,7 +16,7 @@ const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 const ys = xs.map((x) => 4 * Math.exp(-x / 20_000) + 0.4 + (rand() - 0.5) * 0.6);
 const lines: ChartLine[] = [
   { id: 'loss_raw', label: 'raw', xs, ys, color: 'var(--chart-raw)', faint: true },
-  { id: 'loss_smooth', label: 'loss (smoothed)', xs, ys: smoothEma(ys, 0.9), color: 'var(--chart-1)' },
+  { id: 'loss_smooth', label: 'loss (smoothed)', xs, ys: smoothEma(ys, autoSmoothing(N)), color: 'var(--chart-1)' },
 ];
 
 const maxPoints = Number(new URLSearchParams(location.search).get('points') ?? 600);

@@ -1,6 +1,7 @@
 // Chart plumbing: visible rows per zoom, merge by x, zoom/pan arithmetic.
 import { describe, expect, it } from 'vitest';
 import {
+  formatTick,
   formatValue,
   fullDomain,
   nearestIndex,
@@ -85,6 +86,14 @@ describe('zoom and pan', () => {
     expect(panDomain([10, 30], full, -1)).toEqual([0, 20]);
     expect(panDomain([70, 90], full, 1)).toEqual([80, 100]);
   });
+  it('formatTick shows enough digits to tell ticks apart', () => {
+    expect([0.0018, 0.00181, 0.00182].map((v) => formatTick(v, 0.00001))).toEqual(['1.80e-3', '1.81e-3', '1.82e-3']);
+    expect(formatTick(0.0015, 0.0005)).toBe('1.5e-3');
+    expect(formatTick(2.5, 0.5)).toBe('2.5');
+    expect(formatTick(6, 2)).toBe('6');
+    expect(formatTick(0, 1)).toBe('0');
+  });
+
   it('formatValue is compact', () => {
     expect(formatValue(0.000123)).toBe('1.23e-4');
     expect(formatValue(12345)).toBe('12.3k');

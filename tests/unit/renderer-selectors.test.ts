@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRunState, type MetricPoint, type RunLiveState } from '../../renderer/src/stores/run-events';
 import {
+  autoSmoothing,
   bestLoss,
   formatDuration,
   latestValue,
@@ -84,5 +85,13 @@ describe('small selectors', () => {
     expect(formatDuration(200)).toBe('3 min 20 s');
     expect(formatDuration(3900)).toBe('1 h 05 min');
     expect(formatDuration(null)).toBe('—');
+  });
+});
+
+describe('autoSmoothing', () => {
+  it('does not smooth a handful of points and smooths long series strongly', () => {
+    expect(autoSmoothing(5)).toBe(0);
+    expect(autoSmoothing(200)).toBeCloseTo(0.9);
+    expect(autoSmoothing(100_000)).toBe(0.995);
   });
 });

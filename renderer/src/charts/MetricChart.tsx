@@ -5,6 +5,7 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import { CartesianGrid, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import {
+  formatTick,
   formatValue,
   fullDomain,
   niceTicks,
@@ -38,6 +39,7 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
   const view: Domain | null = domain ?? full;
   const yAxis = data.yExtent ? niceTicks(data.yExtent) : null;
   const yDomain = yAxis?.domain ?? null;
+  const yStep = yAxis && yAxis.ticks.length > 1 ? yAxis.ticks[1]! - yAxis.ticks[0]! : 1;
   const [hover, setHover] = useState<Hover | null>(null);
   const drawn = data.series.reduce((n, s) => n + s.xs.length, 0);
   const empty = drawn === 0 || !view || !yDomain;
@@ -111,7 +113,7 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
                 domain={[yDomain[0], yDomain[1]]}
                 ticks={yAxis?.ticks}
                 allowDataOverflow
-                tickFormatter={(v: number) => formatValue(v)}
+                tickFormatter={(v: number) => formatTick(v, yStep)}
                 stroke="var(--muted)"
                 fontSize={11}
               />

@@ -82,6 +82,18 @@ export function PlotLayer({ lines, series, view, full, onDomainChange, hover, on
             />
           );
         })}
+        {/* Few points (the first minutes of a run): show each one, a line alone hides how sparse it is. */}
+        {series.map((s, k) => {
+          const line = lines[k]!;
+          if (line.faint || s.xs.length > 40) return null;
+          return (
+            <g key={`${line.id}-dots`} fill={line.color}>
+              {s.xs.map((x, i) => (
+                <circle key={i} cx={px(x)} cy={py(s.ys[i]!)} r={2.5} />
+              ))}
+            </g>
+          );
+        })}
         {drag && drag.from !== drag.to && (
           <rect
             x={Math.min(px(drag.from), px(drag.to))}

@@ -127,6 +127,18 @@ export function panDomain(current: Domain, full: Domain, fraction: number): Doma
   return [lo, lo + width];
 }
 
+/** Tick labels that tell neighbouring ticks apart: as many digits as the tick step needs. */
+export function formatTick(v: number, step: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4) return formatValue(v);
+  if (a < 1e-2) {
+    const extra = Math.max(0, Math.floor(Math.log10(a)) - Math.floor(Math.log10(step)));
+    return v.toExponential(Math.min(extra, 6));
+  }
+  return v.toFixed(Math.min(Math.max(0, -Math.floor(Math.log10(step))), 8));
+}
+
 /** Compact number for axes and hover: 0.000123 -> 1.23e-4, 12345 -> 12.3k. */
 export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);

@@ -44,6 +44,12 @@ export function smoothEma(ys: readonly (number | null)[], weight: number): (numb
   return out;
 }
 
+/** Smoothing weight for a series of n points: none for a handful (the raw points ARE the
+ * trend), about a 20th of the series as the averaging window for long ones. */
+export function autoSmoothing(n: number): number {
+  return Math.min(Math.max(1 - 20 / Math.max(n, 1), 0), 0.995);
+}
+
 export interface Progress {
   step: number;
   totalSteps: number | null;

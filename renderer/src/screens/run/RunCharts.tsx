@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { MetricChart } from '../../charts/MetricChart';
 import type { ChartLine, Domain } from '../../charts/chart-data';
 import type { EvalPoint, MetricPoint } from '../../stores/run-events';
-import { metricSeries, smoothEma } from '../../stores/run-selectors';
+import { autoSmoothing, metricSeries, smoothEma } from '../../stores/run-selectors';
 
 export interface RunChartsProps {
   metrics: readonly MetricPoint[];
@@ -12,10 +12,11 @@ export interface RunChartsProps {
   checkpointSteps?: readonly number[];
   /** "GPU memory" or "CPU memory (RSS)" — the trainer measures whichever device it runs on. */
   memoryLabel?: string;
+  /** EMA weight for the smoothed loss; by default chosen from the number of points. */
   smoothing?: number;
 }
 
-export function RunCharts({ metrics, evals = [], checkpointSteps = [], memoryLabel = 'Memory', smoothing = 0.9 }: RunChartsProps) {
+export function RunCharts({ metrics, evals = [], checkpointSteps = [], memoryLabel = 'Memory', smoothing }: RunChartsProps) {
   const [domain, setDomain] = useState<Domain | null>(null);
   const charts = useMemo(() => buildCharts(metrics, evals, smoothing, memoryLabel), [metrics, evals, smoothing, memoryLabel]);
   const markers = useMemo(() => checkpointSteps.map((x) => ({ x, label: 'checkpoint' })), [checkpointSteps]);
@@ -42,12 +43,13 @@ interface ChartSpec {
   lines: ChartLine[];
 }
 
-function buildCharts(metrics: readonly MetricPoint[], evals: readonly EvalPoint[], smoothing: number, memoryLabel: string): ChartSpec[] {
+function buildCharts(metrics: readonly MetricPoint[], evals: readonly EvalPoint[], smoothing: number | undefined, memoryLabel: string): ChartSpec[] {
   const loss = metricSeries(metrics, 'loss');
+  const weight = smoothing ?? autoSmoothing(loss.xs.length);
   const evalLoss = metricSeries(evals.map((e) => ({ ...e, epoch: 0 })), 'eval_loss');
   const lossLines: ChartLine[] = [
     { id: 'loss_raw', label: 'raw', xs: loss.xs, ys: loss.ys, color: 'var(--chart-raw)', faint: true },
-    { id: 'loss_smooth', label: 'loss (smoothed)', xs: loss.xs, ys: smoothEma(loss.ys, smoothing), color: 'var(--chart-1)' },
+    { id: 'loss_smooth', label: 'loss (smoothed)', xs: loss.xs, ys: smoothEma(loss.ys, weight), color: 'var(--chart-1)' },
   ];
   if (evalLoss.xs.length) lossLines.push({ id: 'eval_loss', label: 'eval loss', ...evalLoss, color: 'var(--chart-2)' });
   const one = (key: string, label: string, color: string): ChartLine => ({ id: key, label, ...metricSeries(metrics, key), color });

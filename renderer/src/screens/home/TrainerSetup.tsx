@@ -1,0 +1,61 @@
+// The trainer's Python environment: set it up (or repair it) from here, with a progress bar and
+// the installer's own log streaming below.
+import { useEffect, useState } from 'react';
+import { useApi } from '../../api-context';
+import { LogTail, type LogTailLine } from '../../components/LogTail';
+import { ProgressBar } from '../../components/ProgressBar';
+import { ErrorNote } from '../../components/ErrorNote';
+import { toUiError } from '../../components/useCall';
+
+export function TrainerSetup({ ready, detail, onDone }: { ready: boolean | null; detail?: string; onDone?: () => void }) {
+  const api = useApi();
+  const [running, setRunning] = useState(false);
+  const [lines, setLines] = useState<LogTailLine[]>([]);
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+
+  useEffect(() => {
+    if (!running) return;
+    return api.subscribe('system.setupProgress', (e) => {
+      setLines((prev) => [...prev.slice(-400), { text: e.line, level: e.stream === 'stderr' ? 'warning' : 'info' }]);
+    });
+  }, [api, running]);
+
+  const start = async () => {
+    setRunning(true);
+    setLines([]);
+    setResult(null);
+    setError(null);
+    try {
+      const r = await api.invoke('system.setupTrainer', {});
+      setResult({ ok: r.ok, message: r.message });
+      if (r.ok) onDone?.();
+    } catch (e) {
+      setError(toUiError(e));
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-label="Trainer environment">
+      <h2>Trainer environment</h2>
+      <p className="help">The bundled Python trainer (PyTorch, transformers, peft) lives in its own environment.</p>
+      <p>
+        {ready === null ? 'Checking…' : ready ? <span className="badge ok">Ready</span> : <span className="badge bad">Not ready</span>}
+        {detail && <span className="help"> {detail}</span>}
+      </p>
+      {(ready === false || running || result) && (
+        <div className="stack">
+          <button type="button" className={ready ? '' : 'primary'} onClick={start} disabled={running}>
+            {running ? 'Setting up…' : ready ? 'Repair the environment' : 'Set up the trainer'}
+          </button>
+          {running && <ProgressBar fraction={null} label="Setting up the trainer" />}
+          {result && <div className={`alert ${result.ok ? 'ok' : 'bad'}`}>{result.message}</div>}
+          <ErrorNote error={error} />
+          {(running || lines.length > 0) && <LogTail lines={lines} label="Installer log" />}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,54 @@
+// Follows one run: subscribes to its live updates first, then loads its whole history, so nothing
+// written in between is lost (the store buffers updates until the history is in). A page reload
+// or re-opening the dashboard does the same: re-attached, the curve continues.
+import { useEffect, useState } from 'react';
+import type { CallResponse } from '../../api';
+import { useApi } from '../../api-context';
+import { toUiError } from '../../components/useCall';
+import { useRunsStore, type RunView, type RunSummaryView } from '../../stores/runs-store';
+
+export function useRunLive(runId: string): { view: RunView | undefined; error: { message: string; hint?: string } | null } {
+  const api = useApi();
+  const view = useRunsStore((s) => s.runs[runId]);
+  const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+
+  useEffect(() => {
+    const store = useRunsStore.getState();
+    store.beginAttach(runId);
+    let cancelled = false;
+    const unsubscribe = api.subscribe('runs.update', (u) => {
+      if (u.runId === runId) useRunsStore.getState().ingest(runId, toSummaryView(u.summary), u.events);
+    });
+    api.invoke('runs.history', { runId }).then(
+      (h) => {
+        if (!cancelled) useRunsStore.getState().loadHistory(runId, toSummaryView(h.summary), h.events);
+      },
+      (e: unknown) => {
+        if (!cancelled) setError(toUiError(e));
+      },
+    );
+    return () => {
+      cancelled = true;
+      unsubscribe();
+    };
+  }, [api, runId]);
+
+  return { view, error };
+}
+
+type Summary = CallResponse<'runs.history'>['summary'];
+
+export function toSummaryView(s: Summary): RunSummaryView {
+  return {
+    runId: s.runId,
+    status: s.status,
+    step: s.step,
+    totalSteps: s.totalSteps,
+    etaSeconds: s.etaSeconds,
+    stepsPerSecond: s.stepsPerSecond,
+    error: s.error,
+    logTail: s.logTail,
+    lastCheckpoint: s.lastCheckpoint,
+    telemetry: s.telemetry,
+  };
+}

@@ -1,0 +1,118 @@
+// Wizard step 3: how to train. The recommender's table as bars (estimated memory per method against
+// this machine's budget), presets as one-click cards, then the settings (all of them in expert mode).
+import type { Recommendation, RecommendationRow } from '../../../../electron/shared/contract/recommend';
+import { ErrorNote } from '../../components/ErrorNote';
+import { useCall } from '../../components/useCall';
+import { useSettingsStore } from '../../stores/settings-store';
+import { METHOD_NAMES } from '../../stores/train-settings';
+import { useWizardStore } from '../../stores/wizard-store';
+import { formatBytes } from './format';
+import { VERDICT_WORDS, memoryBars, methodToConfig } from './method-rows';
+import { SettingsForm } from './SettingsForm';
+
+export function MethodStep() {
+  const draft = useWizardStore((s) => s.draft);
+  const presetId = useWizardStore((s) => s.presetId);
+  const applyPreset = useWizardStore((s) => s.applyPreset);
+  const expert = useSettingsStore((s) => s.expert);
+  const modelDir = typeof draft.model_name_or_path === 'string' ? draft.model_name_or_path : null;
+  const maxLen = typeof draft.max_len === 'number' ? draft.max_len : 1024;
+  const batch = typeof draft.per_device_train_batch_size === 'number' ? draft.per_device_train_batch_size : 1;
+  const rec = useCall('recommend.plan', modelDir ? { modelDir, maxLen, microBatch: batch } : null);
+  const presets = useCall('presets.list', {});
+
+  return (
+    <div className="stack">
+      <p className="help">Pick how to train. The bars show the memory each method needs on this machine; the highlighted one is recommended.</p>
+      <ErrorNote error={rec.error} title="No recommendation" />
+      {rec.data && <RecommendationTable rec={rec.data} />}
+      <section aria-label="Presets" className="stack">
+        <h3>Presets</h3>
+        <ErrorNote error={presets.error} />
+        <div className="presets">
+          {presets.data?.presets
+            .filter((p) => p.model === 'user' || p.id === presetId)
+            .map((p) => {
+              const fit = rec.data?.presets.find((f) => f.id === p.id);
+              return (
+                <button
+                  type="button"
+                  key={p.id}
+                  className="preset card"
+                  aria-pressed={presetId === p.id}
+                  onClick={() => applyPreset(p.id, p.config)}
+                  title={fit?.reason ?? p.description}
+                >
+                  <strong>{p.title}</strong>
+                  <span className="help">{p.audience}</span>
+                  {fit && <span className={`badge ${fit.verdict === 'fits' ? 'ok' : fit.verdict === 'tight' ? 'warn' : 'bad'}`}>{VERDICT_WORDS[fit.verdict]}</span>}
+                </button>
+              );
+            })}
+        </div>
+      </section>
+      <section aria-label="Settings" className="stack">
+        <h3>
+          Settings for {METHOD_NAMES[String(draft.train_type)] ?? 'the method'} {!expert && <span className="help">(turn on Expert settings to see all)</span>}
+        </h3>
+        <SettingsForm />
+      </section>
+    </div>
+  );
+}
+
+function RecommendationTable({ rec }: { rec: Recommendation }) {
+  const draft = useWizardStore((s) => s.draft);
+  const set = useWizardStore((s) => s.set);
+  const bars = memoryBars(rec.rows, rec.budgetBytes);
+  const choose = (row: RecommendationRow) => {
+    for (const [k, v] of Object.entries(methodToConfig(row.method))) set(k, v);
+  };
+  return (
+    <section className="card" aria-label="Memory per method">
+      <h3>
+        Memory per {rec.device === 'cpu' ? 'CPU (system RAM)' : rec.device === 'mps' ? 'Apple GPU' : `GPU (${rec.gpuCount} found)`}
+        {rec.budgetBytes !== null && <span className="help"> — budget {formatBytes(rec.budgetBytes)}</span>}
+      </h3>
+      {rec.warnings.map((w) => (
+        <div key={w} className="alert">
+          {w}
+        </div>
+      ))}
+      <table className="table" data-testid="recommendation">
+        <tbody>
+          {rec.rows.map((row, i) => {
+            const bar = bars[i]!;
+            const selected = methodToConfig(row.method).train_type === draft.train_type;
+            const b = row.estimate.breakdown;
+            const breakdown = `weights ${formatBytes(b.weights)}, gradients ${formatBytes(b.gradients)}, optimizer ${formatBytes(b.optimizer)}, activations ${formatBytes(b.activations)}, logits ${formatBytes(b.logits)}, overhead ${formatBytes(b.overhead)}`;
+            return (
+              <tr key={row.planId} className={row.planId === rec.best ? 'selected' : undefined}>
+                <td style={{ width: '26%' }}>
+                  <label className="row" style={{ gap: 6 }}>
+                    <input type="radio" name="method" checked={selected} onChange={() => choose(row)} disabled={row.verdict === 'unavailable'} />
+                    {row.label}
+                    {row.planId === rec.best && <span className="badge ok">recommended</span>}
+                  </label>
+                </td>
+                <td style={{ width: '44%' }} title={breakdown} aria-label={`${row.label}: ${formatBytes(row.estimate.perGpuBytes)}; ${breakdown}`}>
+                  <div className={`bar ${bar.tone === 'off' ? '' : bar.tone}`} style={{ height: 14 }}>
+                    <div style={{ width: `${bar.fraction * 100}%`, opacity: bar.tone === 'off' ? 0.3 : 1 }} />
+                    {bar.budgetAt !== null && <span className="budget-line" style={{ left: `${bar.budgetAt * 100}%` }} />}
+                  </div>
+                </td>
+                <td className="num" style={{ whiteSpace: 'nowrap' }}>
+                  {formatBytes(row.estimate.perGpuBytes)} · <span className={`badge ${bar.tone === 'off' ? '' : bar.tone}`}>{VERDICT_WORDS[row.verdict]}</span>
+                </td>
+                <td className="help">
+                  {row.reason}
+                  {row.needs.length > 0 && ` ${row.needs.join('; ')}`}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,86 @@
+// Wizard step 1: the model. Pick a local Hugging Face folder; the inspection shows what it is and
+// warns about remote code or a ChatGLM import it needs first.
+import { useState } from 'react';
+import type { ModelInfo } from '../../../../electron/shared/contract/models';
+import { useApi } from '../../api-context';
+import { ErrorNote } from '../../components/ErrorNote';
+import { PathPicker } from '../../components/PathPicker';
+import { toUiError } from '../../components/useCall';
+import { useWizardStore } from '../../stores/wizard-store';
+import { formatBytes, formatParams } from './format';
+
+export function ModelStep() {
+  const api = useApi();
+  const dir = useWizardStore((s) => s.draft.model_name_or_path);
+  const model = useWizardStore((s) => s.model);
+  const setModel = useWizardStore((s) => s.setModel);
+  const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const inspect = async (path: string) => {
+    setBusy(true);
+    setError(null);
+    setModel(path, null);
+    try {
+      setModel(path, await api.invoke('models.inspect', { dir: path }));
+    } catch (e) {
+      setError(toUiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="stack">
+      <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json). Nothing is downloaded.</p>
+      <PathPicker label="Model folder" kind="directory" purpose="model" value={typeof dir === 'string' ? dir : ''} onChange={inspect} />
+      {busy && <p className="help">Reading the model…</p>}
+      <ErrorNote error={error} title="This folder cannot be used" />
+      {model && <ModelCard model={model} />}
+    </div>
+  );
+}
+
+export function ModelCard({ model }: { model: ModelInfo }) {
+  return (
+    <section className="card" aria-label="Model inspection" data-testid="model-card">
+      <h3>
+        {model.family} {model.architecture ? <span className="help">({model.architecture})</span> : null}
+      </h3>
+      <dl className="kv">
+        <dt>Parameters</dt>
+        <dd>
+          {formatParams(model.params)} {model.paramsSource === 'config' && <span className="help">(from config.json)</span>}
+        </dd>
+        <dt>Size on disk</dt>
+        <dd>{formatBytes(model.sizeOnDiskBytes)}</dd>
+        <dt>Layers</dt>
+        <dd>
+          {model.arch.layers} × hidden {model.arch.hidden}, {model.arch.heads} heads
+        </dd>
+        {model.dtype && (
+          <>
+            <dt>Weights</dt>
+            <dd>{model.dtype}</dd>
+          </>
+        )}
+      </dl>
+      {model.remoteCode && (
+        <div className="alert" role="alert" style={{ marginTop: 8 }}>
+          This model asks to run its own Python code ({Object.keys(model.remoteCode).join(', ')}). TuneDesk never runs it; it uses its own
+          implementation where one exists.
+        </div>
+      )}
+      {model.needs.map((n) => (
+        <div key={n} className="alert" role="alert" style={{ marginTop: 8 }}>
+          {n}
+        </div>
+      ))}
+      {model.notes.map((n) => (
+        <p key={n} className="help">
+          {n}
+        </p>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+// The trainer settings of the chosen method: the basic ones for newcomers, all of them with the
+// expert switch. Each field shows its own problem next to it.
+import { useSettingsStore } from '../../stores/settings-store';
+import { parseSettingInput, validateDraft, visibleSettings, type SettingSpec } from '../../stores/train-settings';
+import { useWizardStore } from '../../stores/wizard-store';
+
+export function SettingsForm() {
+  const draft = useWizardStore((s) => s.draft);
+  const set = useWizardStore((s) => s.set);
+  const presetId = useWizardStore((s) => s.presetId);
+  const expert = useSettingsStore((s) => s.expert);
+  const errors = validateDraft(draft);
+  const specs = visibleSettings(String(draft.train_type ?? 'lora'), expert);
+  return (
+    <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(230px, 1fr))' }}>
+      {specs.map((spec) => (
+        // Re-mounted when a preset is applied, so the typed-in text follows the new values.
+        <SettingField key={`${spec.key}-${presetId ?? ''}`} spec={spec} value={draft[spec.key]} error={errors[spec.key]} onChange={(v) => set(spec.key, v)} />
+      ))}
+    </div>
+  );
+}
+
+function SettingField({ spec, value, error, onChange }: { spec: SettingSpec; value: unknown; error?: string; onChange(v: ReturnType<typeof parseSettingInput>): void }) {
+  const id = `setting-${spec.key}`;
+  if (spec.type === 'bool') {
+    return (
+      <label className="row" style={{ gap: 6, alignItems: 'flex-start' }} title={spec.help}>
+        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
+        <span>
+          {spec.label}
+          <br />
+          <span className="help" style={{ fontSize: '0.8rem' }}>
+            {spec.help}
+          </span>
+        </span>
+      </label>
+    );
+  }
+  const text = value === null || value === undefined ? '' : String(value);
+  return (
+    <label className="field" htmlFor={id}>
+      <span>{spec.label}</span>
+      {spec.type === 'choice' ? (
+        <select id={id} value={text} onChange={(e) => onChange(parseSettingInput(spec, e.target.value))}>
+          {spec.choices!.map((c) => (
+            <option key={c} value={c}>
+              {c === '' ? 'default' : c}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          defaultValue={text}
+          inputMode={spec.type === 'text' ? 'text' : 'decimal'}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={`${id}-help`}
+          onChange={(e) => onChange(parseSettingInput(spec, e.target.value))}
+        />
+      )}
+      <span id={`${id}-help`} className="help" style={{ fontSize: '0.8rem', color: error ? 'var(--bad)' : undefined }}>
+        {error ?? spec.help}
+      </span>
+    </label>
+  );
+}

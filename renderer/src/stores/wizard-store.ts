@@ -1,0 +1,88 @@
+// The newcomer wizard's state: the step, the run configuration being drafted (trainer flag names)
+// and what the host said about the chosen model and data. Derived values (can we go on? the CLI
+// command) are computed from it by the pure functions in train-settings.ts.
+import { create } from 'zustand';
+import type { ModelInfo } from '../../../electron/shared/contract/models';
+import type { RunConfigDraft, SettingValue } from './train-settings';
+
+export const WIZARD_STEPS = ['model', 'data', 'method', 'review'] as const;
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+
+/** Sensible first-run values; presets and the recommender change them. */
+export const DEFAULT_DRAFT: RunConfigDraft = {
+  train_type: 'lora',
+  learning_rate: 1e-4,
+  max_len: 512,
+  max_src_len: 256,
+  per_device_train_batch_size: 1,
+  gradient_accumulation_steps: 1,
+  num_train_epochs: 1,
+  lora_dim: 8,
+  gradient_checkpointing: true,
+};
+
+export interface WizardState {
+  step: WizardStep;
+  draft: RunConfigDraft;
+  presetId: string | null;
+  model: ModelInfo | null;
+  /** The data check passed (or the user chose to skip bad lines). */
+  dataOk: boolean;
+  setStep(step: WizardStep): void;
+  set(key: string, value: SettingValue): void;
+  applyPreset(id: string, config: Record<string, unknown>): void;
+  setModel(dir: string, info: ModelInfo | null): void;
+  setData(path: string, ok: boolean): void;
+  reset(): void;
+}
+
+export const useWizardStore = create<WizardState>()((set) => ({
+  step: 'model',
+  draft: { ...DEFAULT_DRAFT },
+  presetId: null,
+  model: null,
+  dataOk: false,
+  setStep: (step) => set({ step }),
+  set: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, presetId: s.presetId })),
+  applyPreset: (id, config) =>
+    set((s) => ({
+      presetId: id,
+      // A preset never replaces the user's own model and data choice.
+      draft: {
+        ...s.draft,
+        ...pickSettings(config),
+        model_name_or_path: s.draft.model_name_or_path ?? null,
+        train_path: s.draft.train_path ?? null,
+      },
+    })),
+  setModel: (dir, info) => set((s) => ({ model: info, draft: { ...s.draft, model_name_or_path: dir } })),
+  setData: (path, ok) => set((s) => ({ dataOk: ok, draft: { ...s.draft, train_path: path } })),
+  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false }),
+}));
+
+/** Only plain values of a preset's config (it is validated by the host's schema already). */
+function pickSettings(config: Record<string, unknown>): RunConfigDraft {
+  const out: RunConfigDraft = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+/** Why the user cannot go past `step` yet, or null when they can. */
+export function stepBlocker(step: WizardStep, s: Pick<WizardState, 'draft' | 'model' | 'dataOk'>): string | null {
+  switch (step) {
+    case 'model':
+      if (!s.draft.model_name_or_path) return 'Choose a model folder first.';
+      if (!s.model) return 'The model folder has not been inspected yet.';
+      return null;
+    case 'data':
+      if (!s.draft.train_path) return 'Choose a data file first.';
+      if (!s.dataOk) return 'Fix the data errors above, or choose to skip the bad lines.';
+      return null;
+    case 'method':
+      return s.draft.train_type ? null : 'Choose a method.';
+    case 'review':
+      return null;
+  }
+}
