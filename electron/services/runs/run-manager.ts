@@ -28,14 +28,14 @@ import { assertSafeRunId, makeRunId } from './run-id';
 import { gpuSetKey, RunQueue } from './run-queue';
 import { loadRunState } from './run-state';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
-import { TelemetryPoller, type GpuTelemetrySource } from './telemetry';
+import { nvidiaTelemetrySource, TelemetryPoller, type GpuTelemetrySource } from './telemetry';
 import { trainerPythonPath } from '../python-env/trainer-python';
 
 export interface RunManagerOptions {
   runsRoot: string;
   /** The trainer's interpreter; default: the managed environment. */
   python?: string;
-  /** GPU telemetry (the hardware service); none on a CPU-only machine. */
+  /** GPU telemetry; default nvidia-smi via the hardware service, null for none. */
   telemetry?: GpuTelemetrySource | null;
   stop?: StopOptions;
   /** Minimum time between two updates of one run to subscribers (default 100 ms ≈ 10/s). */
@@ -310,8 +310,10 @@ export class RunManager {
     );
     await run.tailer.start();
     const gpus = run.meta.gpus;
-    if (this.options.telemetry && gpus.length > 0) {
-      run.telemetry = new TelemetryPoller(this.options.telemetry, gpus, files.telemetry, (sample) => {
+    // Default: nvidia-smi through the hardware service, only for runs on chosen GPUs.
+    const source = this.options.telemetry === undefined ? nvidiaTelemetrySource() : this.options.telemetry;
+    if (source && gpus.length > 0) {
+      run.telemetry = new TelemetryPoller(source, gpus, files.telemetry, (sample) => {
         run.summary = { ...run.summary, telemetry: sample };
         this.fanout.publish(run.summary);
       });

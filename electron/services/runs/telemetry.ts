@@ -3,6 +3,7 @@
 // <run>/telemetry.jsonl so the charts survive a restart. A slow query never piles up: a tick
 // that finds the previous one still running is skipped.
 import { appendFile } from 'node:fs/promises';
+import { queryNvidiaSmi } from '../hardware/nvidia-smi';
 import type { GpuTelemetry } from './run-summary';
 
 /** Anything that can sample the GPUs (the hardware service in the app; a fake in tests). */
@@ -49,4 +50,25 @@ export class TelemetryPoller {
       this.busy = false;
     }
   }
+}
+
+/** The hardware service's nvidia-smi query (hard timeout) as a telemetry source for chosen GPUs. */
+export function nvidiaTelemetrySource(timeoutMs = 1500): GpuTelemetrySource {
+  return {
+    async sample(gpuIndices) {
+      const { gpus } = await queryNvidiaSmi({ timeoutMs });
+      const MiB = 1024 * 1024;
+      const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / MiB));
+      return gpus
+        .filter((g) => g.index !== null && gpuIndices.includes(g.index))
+        .map((g) => ({
+          index: g.index!,
+          memUsedMb: mb(g.memoryUsedBytes),
+          memTotalMb: mb(g.memoryTotalBytes),
+          utilizationPct: g.utilizationPct,
+          temperatureC: g.temperatureC,
+          powerW: g.powerDrawW,
+        }));
+    },
+  };
 }
