@@ -42,8 +42,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--max_src_len", type=int, default=None, help="prompt tokens kept (default: the run's, else 1024)"
     )
+    parser.add_argument(
+        "--device", default="auto", help="auto (cuda when available, else cpu), cpu, cuda, cuda:N or mps"
+    )
     parser.add_argument("--events", default=None, help="also append the events to this JSON-lines file")
     return parser.parse_args(argv)
+
+
+def pick_device(choice: str) -> str:
+    import torch
+
+    if choice != "auto":
+        return choice
+    if torch.cuda.is_available():
+        return "cuda"
+    return "mps" if torch.backends.mps.is_available() else "cpu"
 
 
 @dataclass
@@ -207,6 +220,7 @@ def main(argv: list[str]) -> int:
     with EventWriter(args.events, echo=sys.stdout) as events:
         try:
             loaded = load_for_predict(Path(args.model))
+            loaded.model.to(pick_device(args.device))
             loaded.mode = args.mode or loaded.mode
             loaded.max_src_len = args.max_src_len or loaded.max_src_len
             if args.prompt is not None:
