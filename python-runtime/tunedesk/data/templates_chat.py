@@ -116,7 +116,8 @@ def encode_chat(messages: list[dict], tokenizer: Any, *, max_len: int, max_src_l
         source: list[Piece] = []
     else:
         spans, generation_prompt = _fallback_spans(messages)
-        source = [Piece(_bos(tokenizer), SPECIAL, False)] if _bos(tokenizer) else []
+        bos = _bos(tokenizer)
+        source = [Piece(bos, SPECIAL, False)] if bos else []
     for text, learn in spans[:-1]:
         source += _pieces(tokenizer, text, learn, specials)
     target = _pieces(tokenizer, spans[-1][0], True, specials)
@@ -132,12 +133,8 @@ def encode_chat(messages: list[dict], tokenizer: Any, *, max_len: int, max_src_l
     target, tgt_removed, tgt_cut = truncate_pieces(target, max_len - src_len)
 
     out = Encoded()
-    for pieces, removed, cut_at in ((source, src_removed, src_cut), (target, tgt_removed, tgt_cut)):
-        start = len(out.ids)
-        for piece in pieces:
-            out.add(piece.ids, piece.kind, learn=piece.learn)
-        if removed:
-            out.cuts.append((start + cut_at, removed))
+    out.add_pieces(source, src_removed, src_cut)
+    out.add_pieces(target, tgt_removed, tgt_cut)
     return out
 
 

@@ -132,16 +132,16 @@ def encode_glm(
     if mode == "glm":
         sop = special_id(tokenizer, "<sop>", "sop", mode=mode)
         eop = special_id(tokenizer, "<eop>", "eop", mode=mode)
-        _add_with_cut(out, src_pieces, src_removed, src_cut_at)
+        out.add_pieces(src_pieces, src_removed, src_cut_at)
         out.add([gmask], SPECIAL, learn=False)
         out.add([sop], SPECIAL, learn=True)  # the originals' labels start AT <sop> (context_length)
-        _add_with_cut(out, tgt_pieces, tgt_removed, tgt_cut_at)
+        out.add_pieces(tgt_pieces, tgt_removed, tgt_cut_at)
         out.add([eop], SPECIAL, learn=True)
     else:
         sop = special_id(tokenizer, "sop", "<sop>", mode=mode)
         out.add([gmask, sop], SPECIAL, learn=False)
-        _add_with_cut(out, src_pieces, src_removed, src_cut_at)
-        _add_with_cut(out, tgt_pieces, tgt_removed, tgt_cut_at)
+        out.add_pieces(src_pieces, src_removed, src_cut_at)
+        out.add_pieces(tgt_pieces, tgt_removed, tgt_cut_at)
         out.add([eos_id(tokenizer, mode)], SPECIAL, learn=True)
     return out
 
@@ -162,11 +162,3 @@ def glm_generation_prompt(messages: list[dict], tokenizer: Any, *, mode: str, ma
     if mode == "glm3":  # ChatGLM3 answers after "<|assistant|>\n", which the training target starts with
         prompt += [special_id(tokenizer, "<|assistant|>", mode=mode)] + encode_text(tokenizer, "\n")
     return prompt
-
-
-def _add_with_cut(out: Encoded, pieces: list[Piece], removed: list[int], cut_at: int) -> None:
-    start = len(out.ids)
-    for piece in pieces:
-        out.add(piece.ids, piece.kind, learn=piece.learn)
-    if removed:
-        out.cuts.append((start + cut_at, list(removed)))

@@ -87,9 +87,13 @@ class Encoded:
         self.labels += list(ids) if learn else [IGNORE_INDEX] * len(ids)
         self.kinds += [kind] * len(ids)
 
-    def cut(self, removed: list[int]) -> None:
+    def add_pieces(self, pieces: list[Piece], removed: list[int], cut_at: int) -> None:
+        """Append pieces; ``removed`` (what truncation cut) is remembered at offset ``cut_at`` of them."""
+        start = len(self.ids)
+        for piece in pieces:
+            self.add(piece.ids, piece.kind, learn=piece.learn)
         if removed:
-            self.cuts.append((len(self.ids), list(removed)))
+            self.cuts.append((start + cut_at, list(removed)))
 
 
 @dataclass
