@@ -5,7 +5,7 @@ import { hardwareReport } from '../../services/hardware/hardware-report';
 import { UsageError, type CliCommand } from '../command';
 import { gib, orUnknown, section, table } from './machine-format';
 
-const usage = `usage: tunedesk doctor [--json] [--skip-trainer] [--timeout MS]
+const usage = `usage: tunedesk doctor [--json] [--skip-trainer] [--fresh] [--timeout MS]
 
 What this machine can train with: NVIDIA GPUs (nvidia-smi, bounded by a timeout), other graphics,
 CPU, RAM, disk and OS, and what the trainer's Python environment (torch, CUDA, DeepSpeed) sees.
@@ -13,6 +13,8 @@ CPU, RAM, disk and OS, and what the trainer's Python environment (torch, CUDA, D
 options:
   --json           print the report as JSON (validated against the contract schema)
   --skip-trainer   do not start the trainer's Python (answers faster)
+  --fresh          ask the trainer's Python again (its answer is otherwise reused until the
+                   environment changes, for up to 6 hours)
   --timeout MS     nvidia-smi timeout in milliseconds (default 5000)
 
 environment:
@@ -57,13 +59,13 @@ export const command: CliCommand = {
   async run(argv) {
     let values;
     try {
-      ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, 'skip-trainer': { type: 'boolean' }, timeout: { type: 'string' } } }));
+      ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, 'skip-trainer': { type: 'boolean' }, fresh: { type: 'boolean' }, timeout: { type: 'string' } } }));
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
     const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new UsageError(`--timeout takes milliseconds (got "${values.timeout}")`);
-    const report = await hardwareReport({ nvidia: { timeoutMs }, skipTrainer: values['skip-trainer'] });
+    const report = await hardwareReport({ nvidia: { timeoutMs }, skipTrainer: values['skip-trainer'], freshTrainer: values.fresh });
     console.log(values.json ? JSON.stringify(hardwareReportSchema.parse(report), null, 2) : renderReport(report));
     return 0;
   },

@@ -1,7 +1,7 @@
 // The whole machine report. Sources run in parallel and each is bounded by its own timeout, so
 // a missing, failing or hung nvidia-smi (or trainer) never holds up the rest.
 import type { Gpu, GpuSource, HardwareReport, TrainerEnv } from '../../shared/contract/hardware';
-import { trainerDoctor } from '../python-env/doctor';
+import { cachedTrainerDoctor } from '../python-env/doctor-cache';
 import { resolveRunsRoot } from '../settings/runs-root';
 import { findDisagreements } from './disagreements';
 import { queryGraphicsFallback } from './graphics-fallback';
@@ -15,6 +15,8 @@ export interface ReportOptions {
   /** Skip the systeminformation graphics fallback (tests; machines known to be NVIDIA-only). */
   skipFallback?: boolean;
   diskPath?: string;
+  /** Ask the trainer's Python again instead of using a recent answer for the same environment. */
+  freshTrainer?: boolean;
   trainer?: () => Promise<TrainerEnv>;
 }
 
@@ -25,7 +27,7 @@ const skippedTrainer: TrainerEnv = {
 
 export async function hardwareReport(options: ReportOptions = {}): Promise<HardwareReport> {
   const diskPath = options.diskPath ?? resolveRunsRoot().path;
-  const trainerPromise = options.skipTrainer ? Promise.resolve(skippedTrainer) : (options.trainer ?? trainerDoctor)();
+  const trainerPromise = options.skipTrainer ? Promise.resolve(skippedTrainer) : (options.trainer ?? (() => cachedTrainerDoctor({ fresh: options.freshTrainer })))();
   const hostPromise = hostInfo(diskPath);
   const nvidia = await queryNvidiaSmi(options.nvidia);
   const sources: GpuSource[] = [nvidia.source];
