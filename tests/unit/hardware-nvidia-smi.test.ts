@@ -121,4 +121,32 @@ describe.skipIf(process.platform === 'win32')('nvidia-smi', () => {
     expect(source.detail).toMatch(/via PATH/);
     expect(gpus).toHaveLength(1);
   });
+
+  it('on Windows looks in System32, then the newest driver-store copy', async () => {
+    const { mkdirSync, copyFileSync, chmodSync, utimesSync } = await import('node:fs');
+    const windir = join(scratch, 'Windows');
+    const store = join(windir, 'System32', 'DriverStore', 'FileRepository');
+    const place = (dir: string, fixture: string, ageS: number) => {
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(join(FIXTURES, fixture), join(dir, 'nvidia-smi.exe'));
+      copyFileSync(join(FIXTURES, '_check-args.sh'), join(dir, '_check-args.sh'));
+      chmodSync(join(dir, 'nvidia-smi.exe'), 0o755);
+      const t = new Date(Date.now() - ageS * 1000);
+      utimesSync(join(dir, 'nvidia-smi.exe'), t, t);
+    };
+    place(join(store, 'nvlti.inf_amd64_old'), 'eight-gpus', 3600);
+    place(join(store, 'nvlti.inf_amd64_new'), 'two-gpus', 10);
+    const fromStore = await queryNvidiaSmi({ env: { PATH: process.env.PATH, WINDIR: windir }, platform: 'win32' });
+    expect(fromStore.source.detail).toMatch(/via driver store/);
+    expect(fromStore.gpus).toHaveLength(2); // the newest copy
+    place(join(windir, 'System32'), 'one-gpu', 0);
+    const fromSystem32 = await queryNvidiaSmi({ env: { PATH: process.env.PATH, WINDIR: windir }, platform: 'win32' });
+    expect(fromSystem32.source.detail).toMatch(/via System32/);
+    expect(fromSystem32.gpus).toHaveLength(1);
+  });
+
+  it('on macOS there is no NVIDIA driver to ask', async () => {
+    const { source } = await queryNvidiaSmi({ env: { PATH: process.env.PATH }, platform: 'darwin' });
+    expect(source).toMatchObject({ status: 'absent', detail: 'macOS has no NVIDIA driver' });
+  });
 });

@@ -153,4 +153,23 @@ describe('recommend: presets and GPU choice', () => {
     expect(() => budgetFromReport(report, [5])).toThrow(GpuSelectionError);
     expect(() => budgetFromReport(report, [5])).toThrow(/no NVIDIA GPU with index 5 \(this machine has: 0, 1\)/);
   });
+
+  it('on Apple Silicon measures plans against a share of unified memory, without DeepSpeed', () => {
+    const report = {
+      gpus: [{
+        key: 'apple:0', index: 0, uuid: null, busId: null, name: 'Apple M3 Max', vendor: 'apple' as const, driverVersion: null, memoryTotalBytes: null, memoryUsedBytes: null,
+        memoryFreeBytes: null, utilizationPct: null, temperatureC: null, powerDrawW: null, powerLimitW: null, migMode: null, unifiedMemory: true, source: 'systeminformation' as const,
+      }],
+      sources: [], disagreements: [], generatedAt: 0,
+      host: { cpu: null, memory: { totalBytes: 64 * GiB, availableBytes: 40 * GiB }, disk: null, os: null, problems: [] },
+      trainer: { status: 'ok', detail: '', python: null, pythonVersion: null, torchVersion: '2.13.0', torchCuda: null, cudaAvailable: false, mpsAvailable: true, devices: [], engines: {}, packages: {} },
+    } satisfies HardwareReport;
+    const budget = budgetFromReport(report);
+    expect(budget).toMatchObject({ device: 'mps', deepspeed: false, gpuMemory: [{ name: 'Apple M3 Max', bytes: 0.7 * 64 * GiB }] });
+    const r = recommend({ model: SIX_B, budget, seqLen: 1024, microBatch: 1 });
+    expect(r.device).toBe('mps');
+    expect(r.best).toBe('freeze'); // about 25 GiB of the 44.8 GiB Metal lets one process use
+    expect(r.rows.find((row) => row.planId === 'lora-r16')!.reason).toMatch(/of unified memory/);
+    expect(budgetFromReport({ ...report, trainer: { ...report.trainer, mpsAvailable: false } }).device).toBe('cpu');
+  });
 });
