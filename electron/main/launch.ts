@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRenderer, rendererIsStale } from '../server/renderer-build';
+import { ensureRenderer } from '../server/renderer-build';
 
 const appRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,10 +36,7 @@ export function electronUnavailable(
 }
 
 async function buildIfStale(): Promise<void> {
-  if (rendererIsStale(appRoot)) {
-    console.log('Building the interface (dist/renderer)...');
-    await buildRenderer(appRoot);
-  }
+  await ensureRenderer(appRoot, (line) => console.log(line));
   // The host bundles take a second with esbuild: always rebuild them, so they never go stale.
   await import(join(appRoot, 'electron', 'main', 'build.mjs'));
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createApiContext } from '../services/api/context';
 import { hostFolders } from '../services/api/host-folders';
 import { runManagerFor } from '../services/runs/runs-binding';
-import { buildRenderer, rendererIsStale } from './renderer-build';
+import { ensureRenderer } from './renderer-build';
 import { startServer } from './server';
 
 const USAGE = 'usage: npm run web -- [--port N] [--runs-dir DIR] [--data-dir DIR] [--no-build]';
@@ -40,10 +40,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const appRoot = fileURLToPath(new URL('../..', import.meta.url));
-  if (!args['no-build'] && rendererIsStale(appRoot)) {
-    process.stderr.write('Building the interface (dist/renderer)...\n');
-    await buildRenderer(appRoot);
-  }
+  // Build output goes to stderr: the first line of stdout is the URL.
+  if (!args['no-build']) await ensureRenderer(appRoot, (line) => process.stderr.write(`${line}\n`));
   const folders = await hostFolders({ runsDir: args['runs-dir'], dataDir: args['data-dir'] });
   const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const ctx = createApiContext({ mode: 'browser', appRoot, version, ...folders });

@@ -33,3 +33,18 @@ export async function buildRenderer(appRoot: string): Promise<void> {
   const { build } = await import('vite');
   await build({ configFile: join(appRoot, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
 }
+
+/**
+ * Builds the renderer when stale. A failed build with an earlier build still in dist/renderer
+ * goes on with that one (and says so); with no build at all, the error is thrown.
+ */
+export async function ensureRenderer(appRoot: string, log: (line: string) => void): Promise<void> {
+  if (!rendererIsStale(appRoot)) return;
+  log('Building the interface (dist/renderer)...');
+  try {
+    await buildRenderer(appRoot);
+  } catch (error) {
+    if (!existsSync(join(appRoot, 'dist', 'renderer', 'index.html'))) throw error;
+    log(`The interface did not build (${(error as Error).message.split('\n')[0]}); using the previous build in dist/renderer.`);
+  }
+}
