@@ -1,12 +1,14 @@
 """The trainer's data layer: formats, line-numbered validation, prompt templates, features.
 
-    records, problems = load_records(path, skip_bad=False)      # validate the whole file first
+    records, problems = load_records(path, skip_bad=False, allow_empty_output=False)  # whole file first
     features, stats = encode_records(records, tokenizer, mode=None, max_len=1560, max_src_len=1024, is_skip=False)
     batch = collate(features[:8], tokenizer.pad_token_id)        # input_ids, labels, attention_mask
 
 ``mode``: "glm" | "glm2" | "glm3" reproduce liucongg/ChatGLM-Finetuning's layouts token for token
 (templates_glm.py); None/"chat" uses the tokenizer's chat template or a plain fallback
-(templates_chat.py). ``generation_prompt`` gives predict/export the same prompt layout.
+(templates_chat.py): every assistant turn is learned, the prompt masked (-100).
+``generation_prompt`` gives predict/export the same prompt layout as training;
+``render_preview`` and ``load_file`` (records + problems + detected format) serve data-check.
 """
 
 from tunedesk.data.encode import (
