@@ -164,3 +164,15 @@ def test_preview_segments_tell_prompt_answer_special_and_truncated(demo_tokenize
     truncated = [s["text"] for s in cut["segments"] if s["kind"] == "truncated"]
     assert truncated and "ten" in truncated[-1]
     assert cut["segments"][-1] == {"text": "</s>", "kind": "special"}
+
+
+def test_chatglm_modes_put_earlier_rounds_in_the_source_like_each_models_chat(demo_tokenizer):
+    tok = demo_tokenizer
+    expected_sources = {
+        "glm": "You translate.\n[Round 1]\n问：cat\n答：猫\n[Round 2]\n问：dog\n答：[gMASK]",
+        "glm2": "[gMASK]sopYou translate.\n[Round 1]\n\n问：cat\n\n答：猫\n\n[Round 2]\n\n问：dog\n\n答：",
+        "glm3": "[gMASK]sop<|system|>\nYou translate.<|user|>\ncat<|assistant|>\n猫<|user|>\ndog",
+    }
+    for mode, source in expected_sources.items():
+        (feature,), _ = encode_records([TWO_TURNS], tok, mode=mode, max_len=96, max_src_len=64, is_skip=False)
+        assert tok.decode(feature.input_ids[: feature.labels.count(-100)]) == source, mode
