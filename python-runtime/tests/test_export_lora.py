@@ -85,12 +85,12 @@ print(json.dumps({"sum": float(logits.double().sum()), "vocab": len(tokenizer)})
 """
 
 
-def test_export_loads_with_plain_transformers_in_a_clean_process(lora_checkpoint, tmp_path, capsys):
+def test_export_loads_with_plain_transformers_in_a_clean_process(llama_lora, tmp_path, capsys):
     out = tmp_path / "sharded"
     code, _ = run_export(
         capsys,
         "--checkpoint",
-        str(lora_checkpoint),
+        str(llama_lora),
         "--out",
         str(out),
         "--dtype",
@@ -113,7 +113,7 @@ def test_export_loads_with_plain_transformers_in_a_clean_process(lora_checkpoint
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    expected = float(reference_logits(lora_checkpoint).double().sum())
+    expected = float(reference_logits(llama_lora).double().sum())
     assert abs(result["sum"] - expected) < 1e-2
 
 
