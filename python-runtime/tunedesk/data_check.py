@@ -3,8 +3,17 @@
 The app's wizard calls ``python -m tunedesk data-check --train_path F [--model_name_or_path M]
 --json`` and reads ONE JSON object from stdout:
 
-    {"ok", "samples", "format", "problems": [{file, line, reason}] (first 100), "problem_count",
-     "stats": EncodeStats | null, "histogram": {...} | null, "preview": [render_preview...]}
+    {"ok": bool, "train_path": str, "samples": int (valid ones),
+     "format": "<instruction|chat|sharegpt|mixed>-<jsonl|json-array>" or "unknown",
+     "problems": [{"file", "line", "reason"}] (first 100), "problem_count": int,
+     # with --model_name_or_path (else null / []):
+     "mode": "glm"|"glm2"|"glm3"|"chat",
+     "stats": {"samples", "kept", "skipped", "truncated", "max_tokens", "mean_tokens"},
+     "histogram": {"bins": [edges], "counts": [n], "max_len", "over_max_len", "share_over_max_len",
+                   "longest"},                # lengths BEFORE truncation
+     "preview": [{"line", "segments": [{"text", "kind": prompt|answer|special|truncated}],
+                  "tokens", "truncated"}]}
+    # when the check itself fails (unreadable file or tokenizer): {"ok": false, "error": {kind, message, hint}}
 
 Exit status 0 when the file is valid, 1 when it has problems or cannot be checked.
 """
