@@ -3,10 +3,11 @@
 // against the shared schema and reports a malformed line without stopping. Never loads the whole
 // file: memory stays flat however long the run is.
 import { watch, type FSWatcher } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { parseEventLine, type TrainerEvent } from '../../shared/events';
+import type { TrainerEvent } from '../../shared/events';
+import { parseEvent } from './event-parse';
 
 export interface MalformedLine {
   file: string;
@@ -46,7 +47,7 @@ export class EventsTailer {
     private readonly handlers: TailerHandlers,
     options: TailerOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 1000;
+    this.pollMs = options.pollMs ?? 2000;
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
   }
 
@@ -101,6 +102,12 @@ export class EventsTailer {
   }
 
   private async readOnce(): Promise<void> {
+    // The idle case (a poll tick, nothing appended) costs one stat, not an open/read/close.
+    const size = await stat(this.file).then(
+      (s) => s.size,
+      () => null,
+    );
+    if (size === null || size === this.offset) return;
     let handle;
     try {
       handle = await open(this.file, 'r');
@@ -131,7 +138,7 @@ export class EventsTailer {
       start = nl + 1;
       this.lineNo += 1;
       if (line.trim() === '') continue;
-      const parsed = parseEventLine(line);
+      const parsed = parseEvent(line);
       if (parsed.ok) events.push(parsed.event);
       else this.handlers.onMalformed?.({ file: this.file, line: this.lineNo, error: parsed.error, text: line.slice(0, 200) });
     }

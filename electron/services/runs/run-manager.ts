@@ -40,7 +40,7 @@ export interface RunManagerOptions {
   stop?: StopOptions;
   /** Minimum time between two updates of one run to subscribers (default 100 ms ≈ 10/s). */
   fanoutMs?: number;
-  /** Fallback poll of events files and of re-attached processes. */
+  /** Fallback poll of events files and of re-attached processes (default 2 s; fs.watch is the fast path). */
   pollMs?: number;
   /** Extra environment for the trainer (tests point HF caches somewhere harmless). */
   env?: Record<string, string>;
@@ -306,7 +306,7 @@ export class RunManager {
           this.fanout.publish(run.summary);
         },
       },
-      { pollMs: this.options.pollMs ?? 1000 },
+      { pollMs: this.options.pollMs ?? 2000 },
     );
     await run.tailer.start();
     const gpus = run.meta.gpus;
@@ -327,7 +327,7 @@ export class RunManager {
       if (!run.process || run.done) return;
       if (!(await isSameProcessAlive(run.process.pid, run.process.start_time))) await this.onProcessGone(run);
     };
-    run.liveness = setInterval(() => void check(), this.options.pollMs ?? 1000);
+    run.liveness = setInterval(() => void check(), this.options.pollMs ?? 2000);
   }
 
   private async onProcessGone(run: LiveRun): Promise<void> {
