@@ -117,3 +117,32 @@ def test_only_staging_of_dead_processes_is_swept(tmp_path):
         d.mkdir()
     sweep_stale_staging(tmp_path)
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_checkpoint_problems_are_explained_before_loading_anything(tmp_path):
+    import json
+
+    from tunedesk.export.source import open_checkpoint
+
+    run = tmp_path / "run"
+    (run / "checkpoints" / "step-000002").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="no complete checkpoint"):
+        open_checkpoint(run)
+    manifest = {
+        "format": "tunedesk-checkpoint",
+        "version": 1,
+        "step": 4,
+        "weights": "adapter",
+        "base_model": "/gone",
+    }
+    newest = run / "checkpoints" / "step-000004"
+    newest.mkdir()
+    (newest / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(
+        ConfigError, match="base model /gone recorded in the checkpoint is not there"
+    ) as caught:
+        open_checkpoint(run)  # a run directory means its newest complete checkpoint
+    assert "base_model" in caught.value.hint
+    (newest / "manifest.json").write_text(json.dumps({**manifest, "weights": "everything"}))
+    with pytest.raises(ConfigError, match="weights must be one of"):
+        open_checkpoint(newest)

@@ -21,7 +21,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Export a checkpoint as a merged model, verified against the training-time model.",
     )
     parser.add_argument(
-        "--checkpoint", required=True, help="checkpoint directory (…/checkpoints/step-NNNNNN)"
+        "--checkpoint",
+        required=True,
+        help="checkpoint directory (…/checkpoints/step-NNNNNN), or a run directory (its newest complete checkpoint)",
     )
     parser.add_argument(
         "--out", default=None, help="target directory (default: <run>/exports/<step>-<format>-<dtype>)"

@@ -76,6 +76,16 @@ def is_checkpoint(path: Path) -> bool:
 def open_checkpoint(path: str | Path) -> CheckpointSource:
     """Read a checkpoint directory; explain plainly what is missing or wrong."""
     path = Path(path).resolve()
+    if (path / "checkpoints").is_dir() and not (path / "manifest.json").exists():
+        # A run directory: its newest complete checkpoint (the trainer's own listing rule).
+        from tunedesk.checkpoint import complete_checkpoints
+
+        complete = complete_checkpoints(str(path))
+        if not complete:
+            raise ConfigError(
+                f"{path}: the run has no complete checkpoint yet", "Wait for the first checkpoint save."
+            )
+        path = Path(complete[-1])
     if not path.is_dir():
         raise ConfigError(
             f"{path}: no such checkpoint directory",
