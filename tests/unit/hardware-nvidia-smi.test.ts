@@ -78,6 +78,12 @@ describe.skipIf(process.platform === 'win32')('nvidia-smi', () => {
     expect(source.detail).toMatch(/NVIDIA-SMI has failed/);
   });
 
+  it('reports an nvidia-smi killed by a signal', async () => {
+    const { source } = await queryNvidiaSmi(withFixture('crash'));
+    expect(source).toMatchObject({ status: 'error' });
+    expect(source.detail).toMatch(/killed by SIGSEGV/);
+  });
+
   it('recognises a driver/library version mismatch from stderr', async () => {
     const { source } = await queryNvidiaSmi(withFixture('fail', { FAKE_SMI_EXIT: '18', FAKE_SMI_STDERR: 'Failed to initialize NVML: Driver/library version mismatch' }));
     expect(source.detail).toMatch(/version mismatch.*reboot/);

@@ -173,3 +173,16 @@ describe('recommend: presets and GPU choice', () => {
     expect(budgetFromReport({ ...report, trainer: { ...report.trainer, mpsAvailable: false } }).device).toBe('cpu');
   });
 });
+
+describe('recommend: ChatGLM2/3 are estimated as TuneDesk trains them', () => {
+  it('after import-chatglm: fused attention and q/k/v/o LoRA targets, cheaper than the remote code', () => {
+    const remote = modelFromConfig(CHATGLM2_6B_CONFIG);
+    const glm2 = { ...remote, chatglmGeneration: 'chatglm2-6b' as const, needs: ['needs import-chatglm'] };
+    const r = recommend({ model: glm2, budget: gpuBudget(24), seqLen: 4096, microBatch: 1 });
+    expect(r.warnings.join(' ')).toMatch(/estimates are for the model after import-chatglm/);
+    const lora = r.rows.find((row) => row.planId === 'lora-r16')!;
+    expect(lora.method).toMatchObject({ targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] });
+    const asRemote = recommend({ model: remote, budget: gpuBudget(24), seqLen: 4096, microBatch: 1 }).rows.find((row) => row.planId === 'lora-r8-nockpt')!;
+    expect(r.rows.find((row) => row.planId === 'lora-r8-nockpt')!.estimate.breakdown.activations).toBeLessThan(asRemote.estimate.breakdown.activations / 2);
+  });
+});

@@ -56,6 +56,9 @@ export async function queryNvidiaSmi(options: NvidiaOptions = {}): Promise<Nvidi
   if (outcome.timedOut) {
     return { gpus: [], source: source('timeout', `nvidia-smi did not answer within ${timeoutMs} ms and was killed; the driver may be busy or wedged (check \`dmesg\`; reboot if it persists)`) };
   }
+  if (outcome.signal) {
+    return { gpus: [], source: source('error', `nvidia-smi was killed by ${outcome.signal}; the driver may be in a bad state (check \`dmesg\`, reboot)`) };
+  }
   if (outcome.failed && outcome.exitCode === undefined) {
     return { gpus: [], source: source('error', `nvidia-smi could not be started (${outcome.shortMessage}); check ${path}`) };
   }

@@ -93,8 +93,19 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
 
 const ORDER: Record<Verdict, number> = { fits: 0, tight: 1, 'does-not-fit': 2, unavailable: 3 };
 
+/**
+ * The model as TuneDesk will train it. ChatGLM2/3 are converted by import-chatglm to the native
+ * transformers glm layout, which uses fused SDPA attention and q/k/v/o projection names, so the
+ * estimates are for that model, not for the remote code's eager fp32 softmax.
+ */
+export function asTrained(model: ModelInfo): ModelInfo {
+  if (model.chatglmGeneration !== 'chatglm2-6b' && model.chatglmGeneration !== 'chatglm3-6b') return model;
+  return { ...model, arch: { ...model.arch, attention: 'sdpa' } };
+}
+
 export function recommend(input: RecommendInput): Recommendation {
-  const { model, budget } = input;
+  const { budget } = input;
+  const model = asTrained(input.model);
   const gpus = budget.device === 'cuda' ? budget.gpuMemory.length : 1;
   const dtype = input.dtype ?? (budget.device === 'cpu' ? 'fp32' : 'bf16');
   const warnings: string[] = [];
@@ -109,6 +120,7 @@ export function recommend(input: RecommendInput): Recommendation {
   if (model.arch.maxPositions && input.seqLen > model.arch.maxPositions) {
     warnings.push(`max length ${input.seqLen} is longer than the model's ${model.arch.maxPositions} positions`);
   }
+  if (model !== input.model) warnings.push('estimates are for the model after import-chatglm (native glm layout, fused attention)');
   if (model.remoteCode) warnings.push(`the model asks for remote code (${Object.keys(model.remoteCode).join(', ')}): it is reported, never run`);
   if (!budget.trainerReady) warnings.push('the trainer environment is not ready: run `npm run setup:python`');
 
