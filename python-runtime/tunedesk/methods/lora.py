@@ -40,6 +40,11 @@ def default_targets(model, model_type: str | None) -> list[str]:
     present = set(linear_module_names(model))
     order = [model_type] if model_type in DEFAULT_TARGETS else []
     order += [family for family in DEFAULT_TARGETS if family not in order]
+    # A family matches only when ALL its names exist: Qwen2 has glm's q/k/v/o/down_proj but not
+    # gate_up_proj, and a partial match silently left gate_proj and up_proj untrained.
+    for family in order:
+        if all(name in present for name in DEFAULT_TARGETS[family]):
+            return list(DEFAULT_TARGETS[family])
     for family in order:
         names = [name for name in DEFAULT_TARGETS[family] if name in present]
         if names:
