@@ -6,6 +6,7 @@ import { IPC, type ApiResult } from '../shared/bridge';
 import type { ApiContext } from '../services/api/context';
 import { dispatch } from '../services/api/dispatch';
 import { EventHub } from '../services/api/event-hub';
+import { jsonSize, MAX_REQUEST_BYTES, tooLargeMessage } from '../services/api/payload-size';
 import { APP_ORIGIN } from './app-protocol';
 
 export function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent, ourWindows: () => WebContents[]): boolean {
@@ -23,6 +24,7 @@ export function registerIpc(ctx: ApiContext, ourWindows: () => WebContents[]): v
       return { ok: false, error: { code: 'forbidden', message: 'This page may not call TuneDesk.' } };
     }
     if (typeof name !== 'string') return { ok: false, error: { code: 'unknown_call', message: 'The call name must be a string.' } };
+    if (jsonSize(request) > MAX_REQUEST_BYTES) return { ok: false, error: { code: 'too_large', message: tooLargeMessage() } };
     return dispatch(ctx, name, request);
   });
 

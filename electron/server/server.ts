@@ -10,13 +10,14 @@ import { SECURITY_HEADERS } from '../shared/security';
 import { httpStatusFor } from '../services/api/api-error';
 import type { ApiContext } from '../services/api/context';
 import { dispatch } from '../services/api/dispatch';
+import { MAX_REQUEST_BYTES } from '../services/api/payload-size';
 import { hostAllowed, newToken, originAllowed, requestToken, sameToken, TOKEN_COOKIE } from './auth';
 import { openEventStream, parseTopics } from './event-stream';
 import { plain, serveStatic } from './static-files';
 
 /** The only address browser mode ever listens on. */
 export const LOOPBACK = '127.0.0.1';
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = MAX_REQUEST_BYTES;
 
 export interface ServerOptions {
   ctx: ApiContext;

@@ -44,6 +44,7 @@ describe('the built Electron main process', () => {
   it('answers its own window, validates payloads and refuses other senders', () => {
     expect(report.info).toMatchObject({ ok: true, value: { mode: 'electron', dataDir, runsRoot: join(dataDir, 'runs') } });
     expect(report.extra).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(report.huge).toMatchObject({ ok: false, error: { code: 'too_large' } });
     expect(report.foreign).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
