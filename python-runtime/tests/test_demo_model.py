@@ -108,3 +108,11 @@ def test_cli_writes_the_model(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True and report["family"] == "glm" and report["parameters"] > 0
     assert main(["--out", str(tmp_path / "m"), "--family", "llama"]) == 1  # exists, other family, no --force
+
+
+def test_missing_demo_data_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEDESK_DEMO_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match="demo data not found") as caught:
+        write_demo_model(tmp_path / "m", "llama")
+    assert "--data_dir" in caught.value.hint
+    assert not (tmp_path / "m").exists()

@@ -23,7 +23,8 @@ from typing import Any
 
 from tunedesk.errors import ConfigError, TuneDeskError
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "resources" / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "resources" / "demo"  # in a checkout
+DEMO_DIR_ENV = "TUNEDESK_DEMO_DATA_DIR"  # where a packaged app keeps resources/demo instead
 MARKER = "tunedesk_demo.json"  # says what this directory is and what built it
 FORMAT_VERSION = 1
 SEED = 1234
@@ -81,7 +82,7 @@ def demo_texts(data_dir: Path) -> list[str]:
         if not path.is_file():
             raise ConfigError(
                 f"demo data not found: {path}",
-                "Run from a TuneDesk checkout (resources/demo/) or pass --data_dir.",
+                f"Run from a TuneDesk checkout (resources/demo/), set {DEMO_DIR_ENV} or pass --data_dir.",
             )
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -167,7 +168,7 @@ def write_demo_model(
     is never overwritten without ``force``.
     """
     out = Path(out).resolve()
-    data = Path(data_dir).resolve() if data_dir else DEMO_DIR
+    data = Path(data_dir or os.environ.get(DEMO_DIR_ENV) or DEMO_DIR).resolve()
     size = size or DemoSize()
     if out.exists() and not force:
         marker = out / MARKER
@@ -219,7 +220,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", required=True, help="directory to write the model into")
     parser.add_argument("--family", choices=FAMILIES, default="llama", help="llama (default) or glm")
     parser.add_argument("--force", action="store_true", help="replace whatever is at --out")
-    parser.add_argument("--data_dir", default=None, help=f"demo data folder (default {DEMO_DIR})")
+    parser.add_argument(
+        "--data_dir", default=None, help=f"demo data folder (default ${DEMO_DIR_ENV} or {DEMO_DIR})"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     args = parser.parse_args(argv)
     try:
