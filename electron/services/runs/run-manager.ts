@@ -227,7 +227,7 @@ export class RunManager {
       { pid: run.process.pid, pgid: run.process.pgid, stopFile: runFiles(run.runDir).stop },
       this.options.stop,
     );
-    await this.onProcessGone(run);
+    await this.onProcessGone(run, stage);
     return stage;
   }
 
@@ -279,7 +279,8 @@ export class RunManager {
       run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
       this.fanout.publish(run.summary, [], true);
       await this.watch(run);
-      void launched.exited.then(() => this.onProcessGone(run));
+      // During a stop, stop() decides when the run is over: when the whole group is gone.
+      void launched.exited.then(() => (run.stopping ? undefined : this.onProcessGone(run)));
     } catch (error) {
       const message = (error as Error).message;
       await appendFile(runFiles(run.runDir).log, `tunedesk: ${message}\n`);
@@ -324,17 +325,28 @@ export class RunManager {
   /** A re-attached process is not our child: poll whether it (pid + start time) still exists. */
   private pollLiveness(run: LiveRun): void {
     const check = async () => {
-      if (!run.process || run.done) return;
+      if (!run.process || run.done || run.stopping) return;
       if (!(await isSameProcessAlive(run.process.pid, run.process.start_time))) await this.onProcessGone(run);
     };
     run.liveness = setInterval(() => void check(), this.options.pollMs ?? 2000);
   }
 
-  private async onProcessGone(run: LiveRun): Promise<void> {
+  private async onProcessGone(run: LiveRun, stopStage?: StopStage): Promise<void> {
     if (run.liveness) clearInterval(run.liveness);
     run.liveness = null;
-    if (run.tailer) await run.tailer.readNew(); // the last lines were written just before exit
     if (run.done) return;
+    if (run.tailer) await run.tailer.readNew(); // the last lines were written just before exit
+    if (stopStage && !isFinal(run.summary.status) && run.tailer) {
+      // The user asked for the stop but the trainer was ended before it could say so: record the
+      // outcome in the run's own events, so every later reader sees "cancelled", not "crashed".
+      const ts = Date.now() / 1000;
+      const lines = [
+        { v: 1, ts, type: 'log', level: 'warning', message: `stop: the trainer did not finish by itself; its processes were ended (${stopStage}). Steps after the last checkpoint are lost.` },
+        { v: 1, ts, type: 'run_finished', status: 'cancelled', step: run.summary.step, ended_by: stopStage },
+      ];
+      await appendFile(runFiles(run.runDir).events, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      await run.tailer.readNew();
+    }
     let summary = run.summary;
     const logTail = () => readLogTail(runFiles(run.runDir).log);
     if (!isFinal(summary.status)) summary = markCrashed(summary, await logTail(), Date.now() / 1000);
