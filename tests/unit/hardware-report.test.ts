@@ -147,3 +147,14 @@ describe('trainer doctor: the real trainer environment', () => {
     expect(env.packages.transformers).toMatch(/^5\./);
   });
 });
+
+describe('host probes', () => {
+  it('report a probe that does not answer in time instead of waiting for it', async () => {
+    const { hostInfo } = await import('../../electron/services/hardware/host-info');
+    const started = performance.now();
+    const host = await hostInfo(process.cwd(), 1); // 1 ms: every systeminformation probe is too slow
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(host.problems.length).toBeGreaterThan(0);
+    expect(host.problems[0]).toMatch(/could not be read: no answer within 1 ms/);
+  });
+});
