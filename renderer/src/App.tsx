@@ -7,8 +7,8 @@ import { HomeScreen } from './screens/HomeScreen';
 import { WizardScreen } from './screens/wizard/WizardScreen';
 import { RunScreen } from './screens/run/RunScreen';
 import { RunsScreen } from './screens/runs/RunsScreen';
-import { ExportScreen } from './screens/ExportScreen';
-import { TryScreen } from './screens/TryScreen';
+import { ExportScreen } from './screens/export/ExportScreen';
+import { TryScreen } from './screens/try/TryScreen';
 
 const NAV: { label: string; route: Route; matches: Route['screen'][] }[] = [
   { label: 'Home', route: { screen: 'home' }, matches: ['home'] },
