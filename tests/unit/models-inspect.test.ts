@@ -1,6 +1,6 @@
 // Model inspection on tiny real directories: safetensors files written here (headers + bytes),
 // sharded indexes, config-only directories (ChatGLM's three generations) and broken ones.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -172,5 +172,16 @@ describe('config-only parameter counts match the published sizes', () => {
     const info = await inspectModel(modelDir(`cfg-${name.replace(/\W+/g, '-')}`, { 'config.json': config }));
     expect(info.params).toBe(expected);
     expect(info.notes.join(' ')).toMatch(/config-only/);
+  });
+});
+
+describe('the embedded demo model, as the trainer writes it', () => {
+  it('matches the parameter count torch reports, from headers and from the config alike', async () => {
+    const { demoModel } = await import('../integration/runs-helpers');
+    const dir = await demoModel();
+    const marker = JSON.parse(readFileSync(join(dir, 'tunedesk_demo.json'), 'utf8')) as { parameters: number };
+    const info = await inspectModel(dir);
+    expect(info).toMatchObject({ family: 'llama', paramsSource: 'safetensors', params: marker.parameters, dtype: 'float32', remoteCode: null });
+    expect(info.notes).toEqual([]); // the config formula agrees with the weights
   });
 });
