@@ -60,8 +60,11 @@ def test_corrupted_file_lists_problems_and_exits_1(tmp_path):
     assert report["stats"] is None and report["preview"] == []
 
 
-def test_unreadable_model_is_an_error_object(tmp_path, demo_train_path):
-    code, report = data_check("--train_path", demo_train_path, "--model_name_or_path", str(tmp_path / "none"))
+def test_unreadable_model_is_an_error_object(tmp_path, demo_train_path, capsys):
+    from tunedesk.data_check import main
+
+    code = main(["--train_path", demo_train_path, "--model_name_or_path", str(tmp_path / "none"), "--json"])
+    report = json.loads(capsys.readouterr().out)
     assert code == 1 and report["ok"] is False
     assert report["error"]["kind"] and "tokenizer" in report["error"]["message"]
 
