@@ -230,3 +230,20 @@ def test_a_pretty_printed_single_object_is_explained(tmp_path):
     with pytest.raises(DataValidationError) as caught:
         load_records(path, skip_bad=True)
     assert len(caught.value.problems) == 1 and "JSON array" in caught.value.problems[0].reason
+
+
+def test_windows_line_endings_parse_and_errors_classify_as_data(tmp_path):
+    from tunedesk.errors import classify
+
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes((json.dumps(GOOD) + "\r\n") * 2 + b"{broken\r\n")
+    loaded = load_file(path)
+    assert len(loaded.records) == 2 and [p.line for p in loaded.problems] == [3]
+    with pytest.raises(DataValidationError) as caught:
+        load_records(path)
+    classified = classify(caught.value)
+    assert (
+        classified.kind == "data"
+        and ":3: bad JSON" in classified.message
+        and "--skip_bad_lines" in classified.hint
+    )
