@@ -236,7 +236,7 @@ def test_windows_line_endings_parse_and_errors_classify_as_data(tmp_path):
     from tunedesk.errors import classify
 
     path = tmp_path / "crlf.jsonl"
-    path.write_bytes((json.dumps(GOOD) + "\r\n") * 2 + b"{broken\r\n")
+    path.write_bytes(((json.dumps(GOOD) + "\r\n") * 2 + "{broken\r\n").encode("utf-8"))
     loaded = load_file(path)
     assert len(loaded.records) == 2 and [p.line for p in loaded.problems] == [3]
     with pytest.raises(DataValidationError) as caught:
