@@ -43,6 +43,22 @@ describe('api client', () => {
     expect(seen[0]).toEqual(['system.pickPath', { kind: 'file', purpose: 'data' }]);
   });
 
+  it('is typed by the contract: unknown calls, wrong requests and unknown topics do not compile', () => {
+    const client = createApiClient({ invoke: async () => ({ ok: true, value: null }), subscribe: () => () => {} }, 'browser');
+    // These lines are checked by `tsc` (npm run typecheck): each must stay an error.
+    // @ts-expect-error a call the contract does not declare
+    void client.invoke('no.such.call', {}).catch(() => {});
+    // @ts-expect-error a request with the wrong shape
+    void client.invoke('system.pickPath', { kind: 'folder', purpose: 'model' }).catch(() => {});
+    // @ts-expect-error a topic the contract does not declare
+    client.subscribe('no.such.topic', () => {});
+    const stop = client.subscribe('system.setupProgress', (event) => {
+      const line: string = event.line; // typed event payload
+      void line;
+    });
+    expect(typeof stop).toBe('function');
+  });
+
   it('sends the token header and JSON body over HTTP', async () => {
     const requests: { url: string; init: RequestInit }[] = [];
     const transport = createHttpTransport({
