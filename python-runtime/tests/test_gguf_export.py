@@ -67,7 +67,9 @@ def test_llama_f16_round_trip(llama_run, tmp_path, capsys):
     assert field(reader, "llama.rope.freq_base") == pytest.approx(10000.0)
     assert field(reader, "llama.attention.layer_norm_rms_epsilon") == pytest.approx(config["rms_norm_eps"])
     assert field(reader, "tokenizer.ggml.model") == "gpt2"
-    assert field(reader, "tokenizer.ggml.pre") == "gpt2"  # plain ByteLevel: GPT-2's split
+    assert (
+        field(reader, "tokenizer.ggml.pre") == "gpt-2"
+    )  # plain ByteLevel: the name llama.cpp knows for GPT-2's split
     tokens = field(reader, "tokenizer.ggml.tokens")
     assert len(tokens) == config["vocab_size"] and tokens[tokenizer.eos_token_id] == "</s>"
     assert len(field(reader, "tokenizer.ggml.merges")) > 0

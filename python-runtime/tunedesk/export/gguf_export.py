@@ -179,14 +179,14 @@ def write_gguf(model: torch.nn.Module, tokenizer: Any, path: Path, dtype: str) -
 def pre_tokenizer_name(tokenizer: Any) -> tuple[str, bool]:
     """llama.cpp's name for the tokenizer's pre-split, and whether it is an exact match.
 
-    A plain ByteLevel pre-tokenizer uses GPT-2's split ("gpt2"); Llama 3 and Qwen2 add their own
+    A plain ByteLevel pre-tokenizer uses GPT-2's split ("gpt-2"); Llama 3 and Qwen2 add their own
     regex. Anything else gets "default" (llama.cpp's GPT-2-like fallback), reported as inexact.
     """
     spec = json.loads(tokenizer.backend_tokenizer.to_str()).get("pre_tokenizer") or {}
     parts = spec.get("pretokenizers", [spec]) if spec.get("type") == "Sequence" else [spec]
     regexes = [p.get("pattern", {}).get("Regex") for p in parts if p.get("type") == "Split"]
     if not regexes and any(p.get("type") == "ByteLevel" and p.get("use_regex", True) for p in parts):
-        return "gpt2", True
+        return "gpt-2", True
     if regexes == [LLAMA3_SPLIT]:
         return "llama-bpe", True
     if regexes == [QWEN2_SPLIT]:
