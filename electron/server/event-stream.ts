@@ -6,6 +6,14 @@ import type { EventHub } from '../services/api/event-hub';
 import { EventHub as Hub } from '../services/api/event-hub';
 
 export const HEARTBEAT_MS = 15_000;
+/** Open streams at most: a page needs one; this only stops a runaway client from exhausting us. */
+export const MAX_STREAMS = 32;
+
+let openStreams = 0;
+
+export function streamSlotsLeft(): boolean {
+  return openStreams < MAX_STREAMS;
+}
 
 export function parseTopics(raw: string | null): { topics: string[] } | { error: string } {
   const topics = (raw ?? '')
@@ -27,12 +35,17 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, hub: 
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  openStreams++;
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send('ready', { topics });
   const stops = topics.map((topic) => hub.subscribe(topic, (event) => send(topic, event)));
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
+  let closed = false;
   const close = () => {
+    if (closed) return;
+    closed = true;
+    openStreams--;
     clearInterval(heartbeat);
     for (const stop of stops.splice(0)) stop();
   };

@@ -12,7 +12,7 @@ import type { ApiContext } from '../services/api/context';
 import { dispatch } from '../services/api/dispatch';
 import { MAX_REQUEST_BYTES } from '../services/api/payload-size';
 import { hostAllowed, newToken, originAllowed, requestToken, sameToken, TOKEN_COOKIE } from './auth';
-import { openEventStream, parseTopics } from './event-stream';
+import { MAX_STREAMS, openEventStream, parseTopics, streamSlotsLeft } from './event-stream';
 import { plain, serveStatic } from './static-files';
 
 /** The only address browser mode ever listens on. */
@@ -75,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!sameToken(token, requestToken(req, url, { header: true, query: true, cookie: false }))) return unauthorized(res, true);
       const parsed = parseTopics(url.searchParams.get('topics'));
       if ('error' in parsed) return sendError(res, 'invalid_request', parsed.error);
+      if (!streamSlotsLeft()) return sendError(res, 'too_many_streams', `More than ${MAX_STREAMS} event streams are open; close some tabs.`, 503);
       return openEventStream(req, res, options.ctx.events, parsed.topics, SECURITY_HEADERS);
     }
     if (!sameToken(token, requestToken(req, url, { header: true, query: false, cookie: false }))) return unauthorized(res, true);

@@ -51,6 +51,10 @@ async function main(): Promise<number> {
       const browserLaunchMs = performance.now() - launchStart;
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
+      // The real app must live within its CSP: any violation is a failure, not a warning.
+      page.on('console', (m) => {
+        if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(`CSP violation: ${m.text()}`);
+      });
       const t0 = performance.now();
       await page.goto(url, { waitUntil: 'domcontentloaded' });
       const domContentLoadedMs = performance.now() - t0;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls } from '../../electron/shared/contract';
 import { createApiContext, type ApiContext } from '../../electron/services/api/context';
 import { pathFieldLocations } from '../../electron/services/api/path-fields';
+import { MAX_STREAMS } from '../../electron/server/event-stream';
 import { startServer, type RunningServer } from '../../electron/server/server';
 import { SAMPLE_OVERRIDES, sampleFor } from '../unit/contract-samples';
 
@@ -209,6 +210,33 @@ describe('events', () => {
     await readUntil('hello');
     expect(text).toContain('event: system.setupProgress\ndata: {"line":"hello","stream":"stdout","done":false}');
     controller.abort();
+  });
+});
+
+describe('event stream limit', () => {
+  it('refuses streams beyond the limit and frees a slot when one closes', async () => {
+    const open: AbortController[] = [];
+    const url = `${origin}/api/events?topics=system.setupProgress&token=${server.token}`;
+    try {
+      for (let i = 0; i < MAX_STREAMS; i++) {
+        const controller = new AbortController();
+        const res = await fetch(url, { signal: controller.signal });
+        expect(res.status).toBe(200);
+        open.push(controller);
+      }
+      const refused = await fetch(url);
+      expect(refused.status).toBe(503);
+      expect((await refused.json()).error.code).toBe('too_many_streams');
+      open.pop()!.abort();
+      await expect.poll(async () => {
+        const res = await fetch(url);
+        const ok = res.status === 200;
+        await res.body?.cancel();
+        return ok;
+      }).toBe(true);
+    } finally {
+      for (const controller of open) controller.abort();
+    }
   });
 });
 
