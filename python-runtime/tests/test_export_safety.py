@@ -129,3 +129,21 @@ def test_full_disk_is_reported_before_writing(checkpoint, tmp_path, capsys):
         assert list(small.iterdir()) == []  # checked before the first byte was written
     finally:
         subprocess.run(["umount", str(small)], check=False)
+
+
+def test_too_little_memory_is_refused_before_loading(checkpoint, tmp_path, capsys, monkeypatch):
+    from collections import namedtuple
+
+    import psutil
+    from transformers import AutoModelForCausalLM
+
+    from tunedesk.export.source import count_parameters, open_checkpoint
+
+    base = open_checkpoint(checkpoint).base_model
+    assert count_parameters(base) == AutoModelForCausalLM.from_pretrained(base).num_parameters()
+    memory = namedtuple("memory", "total available")
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: memory(100_000, 50_000))
+    assert cli.main(["--checkpoint", str(checkpoint), "--out", str(tmp_path / "x")]) == 1
+    events = events_of(capsys.readouterr().out)
+    assert [e["type"] for e in events] == ["export_finished"]  # refused before any work
+    assert events[0]["error"]["kind"] == "oom" and "GiB of RAM" in events[0]["error"]["message"]

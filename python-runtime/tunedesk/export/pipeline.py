@@ -17,11 +17,17 @@ from typing import Any
 
 import torch
 
-from tunedesk.errors import ConfigError
+from tunedesk.errors import ConfigError, TuneDeskError
 from tunedesk.export import gguf_export
 from tunedesk.export.prepare import Prepared, prepare, weight_bytes
 from tunedesk.export.safe_write import StagedExport, check_free_space, check_target, pause_for_kill_test
-from tunedesk.export.source import CheckpointSource, load_base, load_tokenizer, open_checkpoint
+from tunedesk.export.source import (
+    CheckpointSource,
+    load_base,
+    load_tokenizer,
+    memory_needed_bytes,
+    open_checkpoint,
+)
 from tunedesk.export.verify import (
     Samples,
     Verification,
@@ -89,6 +95,7 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
     target = (options.out or default_out(source, options.fmt, dtype)).resolve()
     check_target(target, options.force)
 
+    _check_memory(source, say)
     progress("load", 0.05)
     tokenizer = load_tokenizer(source)
     mode = source.template_mode
@@ -142,6 +149,30 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
         )
         staged.commit()
     return ExportResult(target, kind, verification, record)
+
+
+class NotEnoughMemoryError(TuneDeskError):
+    kind = "oom"
+
+
+def _check_memory(source: CheckpointSource, say: Say) -> None:
+    """Merging and verifying happen in fp32 on the CPU; refuse what cannot fit, warn when tight."""
+    import psutil
+
+    needed = memory_needed_bytes(source)
+    memory = psutil.virtual_memory()
+    gib = 1024**3
+    if needed > memory.total:
+        raise NotEnoughMemoryError(
+            f"The export needs about {needed / gib:.1f} GiB of RAM (fp32 merge + verification); "
+            f"this machine has {memory.total / gib:.1f} GiB",
+            "Export on a machine with more memory (the checkpoint folder and base model are all it needs).",
+        )
+    if needed > memory.available:
+        say(
+            f"warning: the export needs about {needed / gib:.1f} GiB of RAM and {memory.available / gib:.1f} GiB "
+            "is free now; close other programs if it is killed"
+        )
 
 
 def _write_hf(

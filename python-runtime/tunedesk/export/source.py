@@ -182,6 +182,29 @@ def load_full_model(source: CheckpointSource) -> torch.nn.Module:
     return load_zero_model(source, zero_dir)
 
 
+def count_parameters(model_dir: Path) -> int:
+    """Parameters in a model directory, read from the safetensors headers (nothing is loaded)."""
+    from safetensors import safe_open
+
+    total = 0
+    for file in sorted(model_dir.glob("*.safetensors")):
+        with safe_open(str(file), framework="pt") as handle:
+            for name in handle.keys():
+                shape = handle.get_slice(name).get_shape()
+                count = 1
+                for dim in shape:
+                    count *= dim
+                total += count
+    return total
+
+
+def memory_needed_bytes(source: CheckpointSource) -> int:
+    """What the export holds at its peak: the model in fp32, plus the re-loaded export to verify."""
+    model_dir = source.path / "model" if source.weights == "full" else source.base_model
+    params = count_parameters(model_dir) if model_dir is not None and model_dir.is_dir() else 0
+    return params * 4 * 2
+
+
 def require(module: str, why: str) -> None:
     try:
         __import__(module)
