@@ -199,10 +199,11 @@ def count_parameters(model_dir: Path) -> int:
 
 
 def memory_needed_bytes(source: CheckpointSource) -> int:
-    """What the export holds at its peak: the model in fp32, plus the re-loaded export to verify."""
+    """The export's peak: one fp32 model (the merged one is freed before the export is re-loaded
+    for verification), plus a margin for activations and loading buffers."""
     model_dir = source.path / "model" if source.weights == "full" else source.base_model
     params = count_parameters(model_dir) if model_dir is not None and model_dir.is_dir() else 0
-    return params * 4 * 2
+    return int(params * 4 * 1.2)
 
 
 def require(module: str, why: str) -> None:
