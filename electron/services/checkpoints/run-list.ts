@@ -80,6 +80,7 @@ export async function describeRun(
 /** Every run under the root, newest first. */
 export async function listRuns(runsRoot: string): Promise<RunListing[]> {
   const dirs = await listRunDirs(runsRoot);
-  const listings = await Promise.all(dirs.map(async (dir) => toListing(await loadRunState(dir), await listCheckpoints(dir))));
+  const states = (await Promise.all(dirs.map((dir) => loadRunState(dir)))).filter((s) => s.meta?.kind !== 'preflight');
+  const listings = await Promise.all(states.map(async (state) => toListing(state, await listCheckpoints(state.runDir))));
   return listings.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.runId.localeCompare(a.runId));
 }

@@ -45,6 +45,8 @@ export const runMetaSchema = z.looseObject({
   parent: runParentSchema.nullable(),
   /** Preset id it was started from, if any. */
   preset: z.string().nullable().optional(),
+  /** 'preflight' for the two-step memory probe (hidden from the runs list); absent for real runs. */
+  kind: z.literal('preflight').optional(),
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
 

@@ -71,6 +71,8 @@ export interface StartOptions {
   baseDir?: string;
   parent?: RunParent;
   preset?: string;
+  /** 'preflight': a two-step probe run, hidden from the runs list (see preflight.ts). */
+  kind?: 'preflight';
 }
 
 export interface ResumeOptions {
@@ -162,6 +164,7 @@ export class RunManager {
       gpus: options.gpus ?? [],
       parent: options.parent ?? null,
       preset: options.preset ?? null,
+      ...(options.kind ? { kind: options.kind } : {}),
     };
     await writeJsonAtomic(runFiles(runDir).runJson, trainerConfig);
     await writeJsonAtomic(runFiles(runDir).meta, meta);

@@ -10,9 +10,11 @@ import { deleteCheckpoint, deleteRun } from '../checkpoints/delete-run';
 import { NoTrashError } from '../checkpoints/delete-to-trash';
 import { describeRun, listRuns } from '../checkpoints/run-list';
 import { join, resolve } from 'node:path';
+import { trainerDoctor } from '../python-env/doctor';
 import { SettingsStore } from '../settings/settings-store';
 import type { TrainerEvent } from '../../shared/events';
 import { readEventsFile } from './events-tailer';
+import { runPreflight } from './preflight';
 import { planResume, ResumeRefusedError } from './resume-rules';
 import { readTrainerConfig, runFiles } from './run-files';
 import { RunManager } from './run-manager';
@@ -28,6 +30,7 @@ type RunsCall =
   | 'runs.resume'
   | 'runs.delete'
   | 'runs.compare'
+  | 'runs.preflight'
   | 'checkpoints.list'
   | 'checkpoints.delete'
   | 'settings.get'
@@ -122,6 +125,12 @@ export const runsHandlers: HandlerMap<RunsCall> = {
   'runs.compare': async ({ runIds, metrics }, ctx) => {
     for (const id of runIds) await existingRunDir(ctx, id);
     return compareRuns(ctx.runsRoot, runIds, metrics);
+  },
+  'runs.preflight': async ({ config, gpus, estimateGb, budgetGb }, ctx) => {
+    const manager = await runManagerFor(ctx);
+    // Whether ZeRO offload is a real option here, or the ladder should say what to install for it.
+    const deepspeedAvailable = (await trainerDoctor()).engines.deepspeed?.available ?? false;
+    return runPreflight(manager, config, { gpus, estimateGb, budgetGb, deepspeedAvailable });
   },
   'checkpoints.list': async ({ runId }, ctx) => ({ checkpoints: await listCheckpoints(await existingRunDir(ctx, runId)) }),
   'checkpoints.delete': async ({ runId, name, permanent }, ctx) => {

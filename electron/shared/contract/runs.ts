@@ -106,6 +106,17 @@ export const resumePlanSchema = z.object({
   applied: z.array(configChange),
 });
 
+const preflightResultSchema = z.object({
+  status: z.string(),
+  measuredPeakGb: z.number().nullable(),
+  estimateGb: z.number().nullable(),
+  budgetGb: z.number().nullable(),
+  fits: z.boolean().nullable(),
+  longestSamples: z.boolean(),
+  ladder: z.array(z.object({ change: z.string(), settings: z.record(z.string(), z.unknown()), why: z.string() })),
+  error: z.string().nullable(),
+});
+
 export const runsCalls = {
   /** Every run under the runs root (app-, CLI- and hand-made), newest first. */
   'runs.list': call(
@@ -176,6 +187,18 @@ export const runsCalls = {
       series: z.record(z.string(), z.record(z.string(), z.array(z.number().nullable()))),
       configDiff: z.array(z.object({ key: z.string(), values: z.record(z.string(), z.unknown()) })),
     }),
+  ),
+  /** Two training steps on the longest samples: measured peak memory beside the estimate, and what to change if it does not fit. */
+  'runs.preflight': call(
+    'Train two steps on the longest samples to measure the real peak memory (queued like a run, removed afterwards); ' +
+      'beside the estimate, and with the ladder of changes (checkpointing, smaller micro-batch, ZeRO offload, lighter method) when it does not fit.',
+    z.strictObject({
+      config: runConfigRequestSchema,
+      gpus: gpus.optional(),
+      estimateGb: z.number().positive().optional(),
+      budgetGb: z.number().positive().optional(),
+    }),
+    preflightResultSchema,
   ),
 };
 
