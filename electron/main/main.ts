@@ -68,8 +68,9 @@ if (!app.requestSingleInstanceLock()) {
     // quit guard knows about them even before the page asks for the runs.
     runManagerFor(ctx).catch((error: unknown) => console.error('[tunedesk] could not read the runs folder:', error));
     registerIpc(ctx, () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []));
-    installQuitGuard(ctx, () => mainWindow);
+    const quitGuard = installQuitGuard(ctx, () => mainWindow);
     mainWindow = createMainWindow(join(__dirname, 'preload.cjs'));
+    quitGuard.watch(mainWindow);
     mainWindow.on('closed', () => (mainWindow = null));
   });
 

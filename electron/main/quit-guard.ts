@@ -20,17 +20,27 @@ export function quitQuestion(running: RunningTraining[]): { message: string; det
   };
 }
 
-export function installQuitGuard(ctx: ApiContext, window: () => BrowserWindow | null): void {
+/**
+ * Guards both ways out: closing the window and quitting the app (menu, Cmd+Q). The close is held
+ * while the question is open, so "Cancel" leaves the window exactly as it was.
+ */
+export function installQuitGuard(ctx: ApiContext, window: () => BrowserWindow | null): { watch(win: BrowserWindow): void } {
   let decided = false;
-  app.on('before-quit', (event) => {
+  let asking = false;
+  const intercept = (event: { preventDefault(): void }) => {
     if (decided) return;
     event.preventDefault();
-    void decide().then((quit) => {
-      if (!quit) return;
-      decided = true;
-      app.quit();
-    });
-  });
+    if (asking) return;
+    asking = true;
+    void decide()
+      .then((quit) => {
+        if (!quit) return;
+        decided = true;
+        app.quit();
+      })
+      .finally(() => (asking = false));
+  };
+  app.on('before-quit', intercept);
 
   async function decide(): Promise<boolean> {
     const running = (await ctx.trainings?.running().catch(() => [])) ?? [];
@@ -46,4 +56,6 @@ export function installQuitGuard(ctx: ApiContext, window: () => BrowserWindow | 
     await ctx.shutdown();
     return true;
   }
+
+  return { watch: (win) => win.on('close', intercept) };
 }

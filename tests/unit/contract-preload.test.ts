@@ -10,6 +10,9 @@ const ipcRenderer = {
 };
 const ipcHandlers = new Map<string, (...args: unknown[]) => unknown>();
 const openExternal = vi.fn();
+const appListeners: Record<string, (event: { preventDefault(): void }) => void> = {};
+const appQuit = vi.fn();
+const showMessageBox = vi.fn(async () => ({ response: 0 }));
 
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
@@ -19,6 +22,8 @@ vi.mock('electron', () => ({
     on: (channel: string, fn: (...args: unknown[]) => unknown) => ipcHandlers.set(channel, fn),
   },
   shell: { openExternal },
+  app: { on: (name: string, fn: (event: { preventDefault(): void }) => void) => (appListeners[name] = fn), quit: appQuit },
+  dialog: { showMessageBox },
   protocol: {},
   BrowserWindow: class {},
 }));
@@ -124,5 +129,54 @@ describe('main process', () => {
     expect(one.buttons[0]).toMatch(/background/);
     expect(one.detail).toContain('demo (LoRA)');
     expect(quitQuestion([{ runId: 'a', label: 'a' }, { runId: 'b', label: 'b' }]).message).toMatch(/2 trainings/);
+  });
+
+  describe('quit guard', () => {
+    async function setup(running: { runId: string; label: string }[], response: number) {
+      vi.resetModules();
+      appQuit.mockClear();
+      showMessageBox.mockClear();
+      showMessageBox.mockResolvedValue({ response });
+      const { installQuitGuard } = await import('../../electron/main/quit-guard');
+      const stop = vi.fn(async () => {});
+      const shutdown = vi.fn(async () => {});
+      const ctx = { trainings: { running: async () => running, stop }, shutdown } as never;
+      let onClose: (event: { preventDefault(): void }) => void = () => {};
+      const guard = installQuitGuard(ctx, () => null);
+      guard.watch({ on: (_name: string, fn: typeof onClose) => (onClose = fn) } as never);
+      const event = { preventDefault: vi.fn() };
+      onClose(event);
+      await vi.waitFor(() => expect(showMessageBox.mock.calls.length + appQuit.mock.calls.length).toBeGreaterThan(0));
+      await new Promise((r) => setTimeout(r, 10));
+      return { stop, shutdown, event };
+    }
+
+    it('holds the window open and changes nothing when the user cancels', async () => {
+      const { stop, shutdown, event } = await setup([{ runId: 'r1', label: 'r1' }], 2);
+      expect(event.preventDefault).toHaveBeenCalled();
+      expect(stop).not.toHaveBeenCalled();
+      expect(shutdown).not.toHaveBeenCalled();
+      expect(appQuit).not.toHaveBeenCalled();
+    });
+
+    it('stops every running training before quitting when asked to', async () => {
+      const { stop, shutdown } = await setup([{ runId: 'r1', label: 'r1' }, { runId: 'r2', label: 'r2' }], 1);
+      expect(stop.mock.calls).toEqual([['r1'], ['r2']]);
+      expect(shutdown).toHaveBeenCalled();
+      expect(appQuit).toHaveBeenCalled();
+    });
+
+    it('leaves trainings running in the background when asked to keep them', async () => {
+      const { stop, shutdown } = await setup([{ runId: 'r1', label: 'r1' }], 0);
+      expect(stop).not.toHaveBeenCalled();
+      expect(shutdown).toHaveBeenCalled();
+      expect(appQuit).toHaveBeenCalled();
+    });
+
+    it('quits without asking when nothing runs', async () => {
+      await setup([], 2);
+      expect(showMessageBox).not.toHaveBeenCalled();
+      expect(appQuit).toHaveBeenCalled();
+    });
   });
 });
