@@ -41,7 +41,7 @@ export function memoryLadder(config: TrainerConfig, options: { deepspeedAvailabl
     });
   }
   const zeroOffload = 'resources/deepspeed/ds_zero3_offload.json';
-  if (config.ds_file !== zeroOffload) {
+  if (!String(config.ds_file ?? '').endsWith('zero3_offload.json')) {
     steps.push({
       change: 'DeepSpeed ZeRO-3 with CPU offload',
       settings: { ds_file: zeroOffload },
