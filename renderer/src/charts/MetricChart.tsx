@@ -39,6 +39,8 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
   const view: Domain | null = domain ?? full;
   const yAxis = data.yExtent ? niceTicks(data.yExtent) : null;
   const yDomain = yAxis?.domain ?? null;
+  // x is the optimizer step: integer ticks inside the view only.
+  const xTicks = view ? niceTicks([view[0], view[1]], 6).ticks.filter((t) => t >= view[0] && t <= view[1] && Number.isInteger(t)) : undefined;
   const yStep = yAxis && yAxis.ticks.length > 1 ? yAxis.ticks[1]! - yAxis.ticks[0]! : 1;
   const [hover, setHover] = useState<Hover | null>(null);
   const drawn = data.series.reduce((n, s) => n + s.xs.length, 0);
@@ -65,7 +67,7 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
   const latest = lines.filter((l) => !l.faint).map((l) => ({ l, v: lastFinite(l.ys) }));
 
   return (
-    <section className="card chart-card" aria-label={`${title} chart`} data-testid={`chart-${title}`} data-points={drawn} data-raw-points={lines[0]?.xs.length ?? 0}>
+    <section className="card chart-card" aria-label={`${title} chart`} data-testid={`chart-${title}`} data-points={drawn} data-raw-points={lines[0]?.xs.length ?? 0} data-first-x={lines[0]?.xs[0]} data-last-x={lines[0]?.xs.at(-1)}>
       <header>
         <h3>{title}</h3>
         <span className="legend num">
@@ -101,11 +103,11 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
                 dataKey="x"
                 type="number"
                 domain={[view[0], view[1]]}
+                ticks={xTicks}
                 allowDataOverflow
                 tickFormatter={(v: number) => formatValue(v)}
                 stroke="var(--muted)"
                 fontSize={11}
-                tickCount={6}
               />
               <YAxis
                 type="number"

@@ -93,9 +93,13 @@ export function RunScreen({ runId }: { runId: string }) {
             {live.totalSteps ? ` of ${live.totalSteps}` : ''} · epoch {live.epoch.toFixed(2)}
           </span>
           <span className="num help">
-            {active ? `about ${formatDuration(eta)} left` : ''}
-            {progress?.stepsPerSecond ? ` · ${progress.stepsPerSecond.toFixed(2)} steps/s` : ''}
-            {best !== null ? ` · best loss ${best.toFixed(4)}` : ''}
+            {[
+              active ? `about ${formatDuration(eta)} left` : null,
+              progress?.stepsPerSecond ? `${progress.stepsPerSecond.toFixed(2)} steps/s` : null,
+              best !== null ? `best loss ${best.toFixed(4)}` : null,
+            ]
+              .filter(Boolean)
+              .join(' · ')}
           </span>
         </div>
         <ProgressBar fraction={progress?.fraction ?? null} label="Training progress" tone={live.status === 'failed' || live.status === 'crashed' ? 'bad' : undefined} />
@@ -104,7 +108,7 @@ export function RunScreen({ runId }: { runId: string }) {
             {summary.telemetry.map((g) => `GPU ${g.index}: ${g.utilizationPct ?? '?'}% · ${g.memUsedMb ?? '?'} / ${g.memTotalMb ?? '?'} MB · ${g.temperatureC ?? '?'} °C`).join('   ')}
           </p>
         )}
-        {!onGpu && latestValue(live.metrics, 'mem_gb') !== null && <p className="help">Running on the CPU: memory is the trainer process's resident memory.</p>}
+        {!onGpu && latestValue(live.metrics, 'mem_gb') !== null && <p className="help">On the CPU: memory is the trainer process's resident memory.</p>}
       </section>
       {(active || live.metrics.length > 0) && <RunCharts metrics={live.metrics} evals={live.evals} checkpointSteps={checkpointSteps} memoryLabel={onGpu ? 'GPU memory' : 'Memory (process RSS)'} />}
       <section className="card" aria-label="Log">

@@ -64,7 +64,11 @@ export function MethodStep() {
 function RecommendationTable({ rec }: { rec: Recommendation }) {
   const draft = useWizardStore((s) => s.draft);
   const set = useWizardStore((s) => s.set);
+  const expert = useSettingsStore((s) => s.expert);
   const bars = memoryBars(rec.rows, rec.budgetBytes);
+  // Newcomers see the plans this machine can run; experts also see the unavailable ones and why.
+  const shown = rec.rows.map((row, i) => ({ row, bar: bars[i]! })).filter(({ row }) => expert || row.verdict !== 'unavailable');
+  const hidden = rec.rows.length - shown.length;
   const choose = (row: RecommendationRow) => {
     for (const [k, v] of Object.entries(methodToConfig(row.method))) set(k, v);
   };
@@ -72,47 +76,42 @@ function RecommendationTable({ rec }: { rec: Recommendation }) {
     <section className="card" aria-label="Memory per method">
       <h3>
         Memory per {rec.device === 'cpu' ? 'CPU (system RAM)' : rec.device === 'mps' ? 'Apple GPU' : `GPU (${rec.gpuCount} found)`}
-        {rec.budgetBytes !== null && <span className="help"> — budget {formatBytes(rec.budgetBytes)}</span>}
+        {rec.budgetBytes !== null && <span className="help"> — budget {formatBytes(rec.budgetBytes)} (the line on each bar)</span>}
       </h3>
       {rec.warnings.map((w) => (
         <div key={w} className="alert">
           {w}
         </div>
       ))}
-      <table className="table" data-testid="recommendation">
-        <tbody>
-          {rec.rows.map((row, i) => {
-            const bar = bars[i]!;
-            const selected = methodToConfig(row.method).train_type === draft.train_type;
-            const b = row.estimate.breakdown;
-            const breakdown = `weights ${formatBytes(b.weights)}, gradients ${formatBytes(b.gradients)}, optimizer ${formatBytes(b.optimizer)}, activations ${formatBytes(b.activations)}, logits ${formatBytes(b.logits)}, overhead ${formatBytes(b.overhead)}`;
-            return (
-              <tr key={row.planId} className={row.planId === rec.best ? 'selected' : undefined}>
-                <td style={{ width: '26%' }}>
-                  <label className="row" style={{ gap: 6 }}>
-                    <input type="radio" name="method" checked={selected} onChange={() => choose(row)} disabled={row.verdict === 'unavailable'} />
-                    {row.label}
-                    {row.planId === rec.best && <span className="badge ok">recommended</span>}
-                  </label>
-                </td>
-                <td style={{ width: '44%' }} title={breakdown} aria-label={`${row.label}: ${formatBytes(row.estimate.perGpuBytes)}; ${breakdown}`}>
-                  <div className={`bar ${bar.tone === 'off' ? '' : bar.tone}`} style={{ height: 14 }}>
-                    <div style={{ width: `${bar.fraction * 100}%`, opacity: bar.tone === 'off' ? 0.3 : 1 }} />
-                    {bar.budgetAt !== null && <span className="budget-line" style={{ left: `${bar.budgetAt * 100}%` }} />}
-                  </div>
-                </td>
-                <td className="num" style={{ whiteSpace: 'nowrap' }}>
-                  {formatBytes(row.estimate.perGpuBytes)} · <span className={`badge ${bar.tone === 'off' ? '' : bar.tone}`}>{VERDICT_WORDS[row.verdict]}</span>
-                </td>
-                <td className="help">
-                  {row.reason}
-                  {row.needs.length > 0 && ` ${row.needs.join('; ')}`}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="rec-rows" data-testid="recommendation" role="radiogroup" aria-label="Method">
+        {shown.map(({ row, bar }) => {
+          const selected = methodToConfig(row.method).train_type === draft.train_type;
+          const b = row.estimate.breakdown;
+          const breakdown = `weights ${formatBytes(b.weights)}, gradients ${formatBytes(b.gradients)}, optimizer ${formatBytes(b.optimizer)}, activations ${formatBytes(b.activations)}, logits ${formatBytes(b.logits)}, overhead ${formatBytes(b.overhead)}`;
+          return (
+            <div key={row.planId} className={`rec-row${row.planId === rec.best ? ' best' : ''}`} data-plan={row.planId}>
+              <label className="row" style={{ gap: 6 }}>
+                <input type="radio" name="method" checked={selected} onChange={() => choose(row)} disabled={row.verdict === 'unavailable'} />
+                {row.label}
+                {row.planId === rec.best && <span className="badge ok">recommended</span>}
+              </label>
+              <div className={`bar ${bar.tone === 'off' ? '' : bar.tone}`} style={{ height: 14 }} title={breakdown} aria-label={`${formatBytes(row.estimate.perGpuBytes)}: ${breakdown}`} tabIndex={0}>
+                <div style={{ width: `${bar.fraction * 100}%`, opacity: bar.tone === 'off' ? 0.3 : 1 }} />
+                {bar.budgetAt !== null && <span className="budget-line" style={{ left: `${bar.budgetAt * 100}%` }} />}
+              </div>
+              <span className="num" style={{ whiteSpace: 'nowrap' }}>
+                {formatBytes(row.estimate.perGpuBytes)} <span className={`badge ${bar.tone === 'off' ? '' : bar.tone}`}>{VERDICT_WORDS[row.verdict]}</span>
+              </span>
+              <span className="help rec-reason">
+                {row.reason}
+                {row.needs.length > 0 && ` — ${row.needs.join('; ')}`}
+              </span>
+              <span className="help rec-reason rec-breakdown">{breakdown}</span>
+            </div>
+          );
+        })}
+      </div>
+      {hidden > 0 && <p className="help">{hidden} more plan(s) need something this machine lacks; turn on Expert settings to see them.</p>}
     </section>
   );
 }

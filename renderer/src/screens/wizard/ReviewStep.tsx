@@ -25,6 +25,8 @@ export function ReviewStep() {
       const request: CallRequest<'runs.start'> = { config: toRunConfig(draft) as CallRequest<'runs.start'>['config'] };
       if (presetId) request.preset = presetId;
       const r = await api.invoke('runs.start', request);
+      // The next "New training" starts from a clean slate.
+      useWizardStore.getState().reset();
       navigate({ screen: 'run', runId: r.summary.runId });
     } catch (e) {
       setError(toUiError(e));

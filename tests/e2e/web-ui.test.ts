@@ -1,0 +1,156 @@
+// End-to-end in Debian's Chromium against `npm run web`, with the REAL trainer on the tiny demo
+// model: (a) the one-click demo through to a verified export, (b) the wizard names the bad line of
+// a data file, (c) Stop gives a cancelled run with a checkpoint, (d) a page reload mid-run
+// re-attaches the dashboard and the curve continues. Screenshots go to tests/artifacts/web-ui/.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoModel } from '../integration/runs-helpers';
+import { chromiumMissing, openChromium, shot, type OpenBrowser } from './chromium';
+import { callApi, startWebServer, type WebServer } from './web-server';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const DEMO_DATA = join(REPO, 'resources', 'demo', 'train.jsonl');
+const missing = chromiumMissing();
+if (missing) console.warn(`skipping the browser tests: ${missing}`);
+
+describe.skipIf(missing !== null)('TuneDesk in the browser', () => {
+  let server: WebServer;
+  let browser: OpenBrowser;
+  let model: string;
+  let page: Page;
+
+  beforeAll(async () => {
+    model = await demoModel();
+    server = await startWebServer();
+    browser = await openChromium();
+    page = browser.page;
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const go = async (hash: string) => {
+    await page.goto(`${server.url}${hash}`);
+  };
+  const chart = (title: string) => page.locator(`[data-testid="chart-${title}"]`);
+  const rawPoints = async (title: string) => Number((await chart(title).getAttribute('data-raw-points')) ?? 0);
+
+  async function pickModel(test: string) {
+    await page.getByLabel('Model folder').fill(model);
+    await page.getByRole('button', { name: 'Use this path' }).click();
+    await page.getByTestId('model-card').waitFor();
+    await shot(page, test, '1-model');
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+
+  it('(b) the wizard names the bad line of a data file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunedesk-e2e-data-'));
+    const bad = join(dir, 'train.jsonl');
+    writeFileSync(
+      bad,
+      [
+        '{"instruction": "Translate to English: ", "input": "鱼", "output": "fish"}',
+        '{"instruction": "Translate to English: ", "input": "猫", "output": "cat"}',
+        '{"instruction": "Translate to English: ", "input": "狗", "output": ',
+        '{"instruction": "Translate to English: ", "input": "鸟", "output": "bird"}',
+      ].join('\n') + '\n',
+    );
+    await go('#/wizard');
+    await pickModel('wizard-bad-line');
+    await page.getByLabel('Data file').fill(bad);
+    await page.getByRole('button', { name: 'Use this path' }).click();
+    const problems = page.getByTestId('data-problems');
+    await problems.waitFor({ timeout: 120_000 });
+    await shot(page, 'wizard-bad-line', '2-data-errors');
+    expect(await problems.textContent()).toMatch(/line 3\b/);
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+  });
+
+  it('(c) Stop: the wizard starts a run, Stop ends it cancelled with a checkpoint', async () => {
+    await go('#/wizard');
+    await page.reload(); // a fresh wizard, not the one (b) left on its data step
+    await pickModel('stop');
+    await page.getByLabel('Data file').fill(DEMO_DATA);
+    await page.getByRole('button', { name: 'Use this path' }).click();
+    await page.locator('[data-testid=data-report][data-ok=true]').waitFor({ timeout: 120_000 });
+    await shot(page, 'stop', '2-data');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByTestId('recommendation').waitFor({ timeout: 60_000 });
+    // The expert switch shows every setting; report the loss at every step so the curve fills fast.
+    await page.getByLabel('Expert settings').check();
+    await page.getByLabel('Report every N steps').fill('1');
+    await page.getByLabel('Max length (tokens)').fill('64');
+    await page.getByLabel('Max prompt length').fill('32');
+    await shot(page, 'stop', '3-method');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => page.getByTestId('cli-command').textContent()).toContain('--show_loss_step 1');
+    await shot(page, 'stop', '4-review');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByTestId('run-dashboard').waitFor();
+    await expect.poll(() => rawPoints('Loss'), { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(3);
+    await shot(page, 'stop', '5-dashboard-running');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    const result = page.getByTestId('result-card');
+    await result.waitFor({ timeout: 90_000 });
+    expect(await result.getAttribute('data-status')).toBe('cancelled');
+    expect(await result.textContent()).toMatch(/checkpoint was saved/);
+    await shot(page, 'stop', '6-cancelled');
+    const runId = decodeURIComponent(new URL(page.url()).hash.replace('#/run/', ''));
+    await go('#/runs');
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await row.getByRole('button', { expanded: false }).click();
+    await expect.poll(() => page.locator('[data-testid=checkpoints] tr[data-checkpoint]').count()).toBeGreaterThanOrEqual(1);
+    await shot(page, 'stop', '7-runs-list');
+  });
+
+  it('(d) a reload mid-run re-attaches the dashboard and the curve continues', async () => {
+    const started = await callApi<{ summary: { runId: string } }>(server, 'runs.start', {
+      config: {
+        train_type: 'lora',
+        lora_dim: 4,
+        learning_rate: 0.002,
+        max_len: 48,
+        max_src_len: 24,
+        per_device_train_batch_size: 4,
+        num_train_epochs: 1,
+        max_steps: 2000,
+        show_loss_step: 1,
+        save_model_step: 1000,
+        device: 'cpu',
+        train_path: DEMO_DATA,
+        model_name_or_path: model,
+      },
+    });
+    const runId = started.summary.runId;
+    try {
+      await go(`#/run/${runId}`);
+      await expect.poll(() => rawPoints('Loss'), { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(3);
+      const before = await rawPoints('Loss');
+      const firstBefore = await chart('Loss').getAttribute('data-first-x');
+      await shot(page, 'reload', '1-before-reload');
+      await page.reload();
+      await page.getByTestId('run-dashboard').waitFor();
+      // Re-attached: the whole history is back at once, then new points keep arriving.
+      await expect.poll(() => rawPoints('Loss'), { timeout: 60_000, interval: 250 }).toBeGreaterThanOrEqual(before);
+      const afterReload = await rawPoints('Loss');
+      await expect.poll(() => rawPoints('Loss'), { timeout: 120_000, interval: 500 }).toBeGreaterThan(afterReload);
+      expect(await chart('Loss').getAttribute('data-first-x')).toBe(firstBefore);
+      // One point per step, none missing and none twice: the curve continues, it does not restart.
+      const [first, last, points] = [
+        Number(await chart('Loss').getAttribute('data-first-x')),
+        Number(await chart('Loss').getAttribute('data-last-x')),
+        await rawPoints('Loss'),
+      ];
+      expect(last - first + 1).toBe(points);
+      await shot(page, 'reload', '2-after-reload');
+    } finally {
+      await callApi(server, 'runs.stop', { runId });
+    }
+  });
+});
