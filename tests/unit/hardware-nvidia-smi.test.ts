@@ -17,6 +17,20 @@ const withFixture = (name: string, extra: NodeJS.ProcessEnv = {}) => ({
 
 const GiB = 1024 ** 3;
 
+/** Alive and not a zombie (a killed orphan stays a zombie until PID 1 reaps it, in containers maybe never). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
 describe.skipIf(process.platform === 'win32')('nvidia-smi', () => {
   it('reads one GPU, keyed by uuid, memory in bytes, [N/A] MIG mode as unknown', async () => {
     const { gpus, source } = await queryNvidiaSmi(withFixture('one-gpu'));
@@ -100,7 +114,18 @@ describe.skipIf(process.platform === 'win32')('nvidia-smi', () => {
     expect(elapsed).toBeGreaterThanOrEqual(550);
     expect(elapsed).toBeLessThan(1600);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(() => process.kill(pid, 0)).toThrow(); // the process is gone
+    expect(running(pid)).toBe(false); // the process is gone
+  });
+
+  it('stops the whole process group when a helper holds the pipe open', async () => {
+    const pidFile = join(scratch, 'helper.pid');
+    const started = performance.now();
+    const { source } = await queryNvidiaSmi({ ...withFixture('hang-with-helper', { FAKE_SMI_PIDFILE: pidFile }), timeoutMs: 500 });
+    expect(source.status).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(1500);
+    const helper = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((r) => setTimeout(r, 400)); // SIGKILL follows SIGTERM after a short grace
+    expect(running(helper)).toBe(false); // the helper is gone too, not leaked
   });
 
   it('reports none installed: no override, nothing on PATH, no driver locations', async () => {

@@ -1,9 +1,9 @@
 // Non-NVIDIA graphics (AMD, Intel, Apple Silicon with unified memory) through systeminformation,
 // run in a child Node process with a timeout: si.graphics() calls nvidia-smi with execFileSync
 // and no timeout, which must never block the caller. Only used when nvidia-smi found no GPU.
-import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import type { Gpu, GpuSource } from '../../shared/contract/hardware';
+import { runBounded } from '../python-env/bounded-run';
 
 const PROBE = fileURLToPath(new URL('./graphics-probe.mjs', import.meta.url));
 const MiB = 1024 * 1024;
@@ -59,11 +59,11 @@ export async function queryGraphicsFallback(timeoutMs = 5000): Promise<{ gpus: G
   const source = (status: GpuSource['status'], detail: string): GpuSource => ({
     name: 'systeminformation', status, detail, path: null, exitCode: null, elapsedMs: Math.round(performance.now() - started),
   });
-  const result = await execa(process.execPath, [PROBE], { timeout: timeoutMs, forceKillAfterDelay: 300, reject: false, stdin: 'ignore' });
+  const result = await runBounded(process.execPath, [PROBE], { timeoutMs });
   if (result.timedOut) return { gpus: [], source: source('timeout', `graphics detection did not finish within ${timeoutMs} ms and was stopped`) };
-  if (result.exitCode !== 0) return { gpus: [], source: source('error', `graphics detection failed: ${String(result.stderr).split('\n')[0] ?? ''}`) };
+  if (result.exitCode !== 0) return { gpus: [], source: source('error', `graphics detection failed: ${result.stderr.split('\n')[0] || result.startError || 'no message'}`) };
   try {
-    const gpus = controllersToGpus(JSON.parse(String(result.stdout)) as Controller[]);
+    const gpus = controllersToGpus(JSON.parse(result.stdout) as Controller[]);
     return { gpus, source: source('ok', gpus.length ? `${gpus.length} graphics controller(s)` : 'no graphics controller found') };
   } catch {
     return { gpus: [], source: source('error', 'graphics detection printed something that is not JSON') };

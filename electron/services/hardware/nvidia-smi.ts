@@ -1,16 +1,12 @@
-// Runs nvidia-smi asynchronously with a hard deadline. A hung nvidia-smi (a wedged driver can
-// block it for minutes) is killed at the timeout, and the answer comes back no later than the
-// timeout plus one second even when the process cannot be reaped (uninterruptible sleep).
-import { execa } from 'execa';
+// Runs nvidia-smi asynchronously with a hard deadline (runBounded). A hung nvidia-smi (a wedged
+// driver can block it for minutes) is killed at the timeout, and the answer comes back no later
+// than the timeout plus one second even when the process cannot be reaped.
 import type { Gpu, GpuSource } from '../../shared/contract/hardware';
+import { runBounded } from '../python-env/bounded-run';
 import { locateNvidiaSmi, type LocateOptions } from './locate-nvidia-smi';
 import { explainExitCode, parseNvidiaSmiCsv, QUERY_FIELDS } from './nvidia-smi-parse';
 
 export const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 5000;
-/** After the timeout, SIGTERM; this long later, SIGKILL. */
-const FORCE_KILL_AFTER_MS = 300;
-/** The caller gets its answer by timeout + this, whatever the process does. */
-const DEADLINE_GRACE_MS = 700;
 
 export interface NvidiaResult {
   gpus: Gpu[];
@@ -34,39 +30,24 @@ export async function queryNvidiaSmi(options: NvidiaOptions = {}): Promise<Nvidi
     name: 'nvidia-smi', status, detail, path, exitCode, elapsedMs: elapsed(),
   });
 
-  const child = execa(path, [`--query-gpu=${QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'], {
-    timeout: timeoutMs,
-    forceKillAfterDelay: FORCE_KILL_AFTER_MS,
-    reject: false,
-    stdin: 'ignore',
-    env: options.env,
-    extendEnv: options.env === undefined,
-    windowsHide: true,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), timeoutMs + DEADLINE_GRACE_MS);
-  });
-  const outcome = await Promise.race([child, deadline]);
-  clearTimeout(timer);
-  if (outcome === 'deadline') {
-    child.kill('SIGKILL');
+  const result = await runBounded(path, [`--query-gpu=${QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'], { timeoutMs, env: options.env });
+  if (result.abandoned) {
     return { gpus: [], source: source('timeout', `nvidia-smi did not answer within ${timeoutMs} ms and could not be stopped; the driver may be wedged (check \`dmesg\`, reboot)`) };
   }
-  if (outcome.timedOut) {
+  if (result.timedOut) {
     return { gpus: [], source: source('timeout', `nvidia-smi did not answer within ${timeoutMs} ms and was killed; the driver may be busy or wedged (check \`dmesg\`; reboot if it persists)`) };
   }
-  if (outcome.signal) {
-    return { gpus: [], source: source('error', `nvidia-smi was killed by ${outcome.signal}; the driver may be in a bad state (check \`dmesg\`, reboot)`) };
+  if (result.startError) {
+    return { gpus: [], source: source('error', `nvidia-smi could not be started (${result.startError}); check ${path}`) };
   }
-  if (outcome.failed && outcome.exitCode === undefined) {
-    return { gpus: [], source: source('error', `nvidia-smi could not be started (${outcome.shortMessage}); check ${path}`) };
+  if (result.signal) {
+    return { gpus: [], source: source('error', `nvidia-smi was killed by ${result.signal}; the driver may be in a bad state (check \`dmesg\`, reboot)`) };
   }
-  if (outcome.exitCode !== 0) {
-    const code = outcome.exitCode ?? -1;
-    return { gpus: [], source: source('error', explainExitCode(code, String(outcome.stderr ?? '')), code) };
+  if (result.exitCode !== 0) {
+    const code = result.exitCode ?? -1;
+    return { gpus: [], source: source('error', explainExitCode(code, result.stderr), code) };
   }
-  const { gpus, rejected } = parseNvidiaSmiCsv(String(outcome.stdout ?? ''));
+  const { gpus, rejected } = parseNvidiaSmiCsv(result.stdout);
   if (gpus.length === 0) {
     const sample = rejected[0] ? `: "${rejected[0].slice(0, 80)}"` : ' (empty output)';
     return { gpus, source: source('error', `nvidia-smi answered but no GPU line could be read${sample}; update the driver or report this output`, 0) };

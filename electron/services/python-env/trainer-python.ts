@@ -1,9 +1,9 @@
 // The trainer's Python: locating it and running `python -m tunedesk <command>` without ever
 // blocking (execa, a timeout, a forced kill). Other services reuse these two helpers.
-import { execa } from 'execa';
 import { access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBounded } from './bounded-run';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const RUNTIME_DIR = join(REPO_ROOT, 'python-runtime');
@@ -38,40 +38,34 @@ export async function trainerPythonProblem(python = trainerPythonPath()): Promis
 export interface TrainerRunResult {
   stdout: string;
   stderr: string;
-  /** null when the process did not exit by itself (killed at the timeout, or failed to start). */
+  /** null when the process did not exit by itself (stopped at the timeout, or failed to start). */
   exitCode: number | null;
   timedOut: boolean;
   /** Set when the process could not be started at all. */
   startError: string | null;
   elapsedMs: number;
+  /** The signal that ended it, when something other than our timeout did. */
+  signal?: string | null;
+  /** It could not be reaped within the grace period and was left behind. */
+  abandoned?: boolean;
 }
 
 export interface TrainerRunOptions {
   timeoutMs: number;
   python?: string;
   cwd?: string;
+  /** Added to process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs `python -m tunedesk <args>`; never rejects, never waits past the timeout (+ kill grace). */
+/**
+ * Runs `python -m tunedesk <args>`; never rejects, never blocks past the timeout (+ grace): the
+ * interpreter and anything it started are stopped at the timeout (see runBounded).
+ */
 export async function runTrainerPython(args: string[], options: TrainerRunOptions): Promise<TrainerRunResult> {
-  const started = performance.now();
-  const result = await execa(options.python ?? trainerPythonPath(), ['-m', 'tunedesk', ...args], {
+  return runBounded(options.python ?? trainerPythonPath(), ['-m', 'tunedesk', ...args], {
+    timeoutMs: options.timeoutMs,
     cwd: options.cwd ?? RUNTIME_DIR,
-    env: { PYTHONUNBUFFERED: '1', ...options.env },
-    timeout: options.timeoutMs,
-    forceKillAfterDelay: 1000,
-    reject: false,
-    stdin: 'ignore',
-    windowsHide: true,
+    env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
   });
-  const startError = result.exitCode === undefined && !result.timedOut ? (result.shortMessage ?? 'could not start') : null;
-  return {
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-    exitCode: result.exitCode ?? null,
-    timedOut: Boolean(result.timedOut),
-    startError,
-    elapsedMs: Math.round(performance.now() - started),
-  };
 }
