@@ -51,6 +51,14 @@ def test_training_that_changed_nothing_fails_even_when_the_export_matches():
     assert caught.value.record["passed"] is False  # the measurements travel with the error
 
 
+def test_low_precision_export_nearer_the_base_than_the_trained_model_fails():
+    # bf16 tolerance is loose, but an export that sits on the base model is still a missing merge.
+    skipped = judge(logits(0.0), logits(0.05), logits(0.0), SAMPLES, "bf16")
+    assert not skipped.passed and "closer to the base model" in skipped.reason
+    faithful = judge(logits(0.049), logits(0.05), logits(0.0), SAMPLES, "bf16")
+    assert faithful.passed  # a small training effect still passes when the export carries it
+
+
 def test_tolerance_grows_with_lower_precision_and_logit_scale():
     small, large = logits(1.0), logits(100.0)
     assert tolerance_for("fp32", small) < tolerance_for("fp16", small) < tolerance_for("bf16", small)

@@ -131,6 +131,8 @@ def judge(
 ) -> Verification:
     """Compare logits; the verdict says why it failed in words a user can act on."""
     tol = tolerance_for(dtype, reference)
+    # The training's effect is measured in fp32 on both sides, whatever the export dtype.
+    effect_tol = tolerance_for("fp32", reference)
     diff = max_abs_diff(export, reference)
     effect = max_abs_diff(reference, base) if base is not None else None
     vs_base = max_abs_diff(export, base) if base is not None else None
@@ -156,11 +158,21 @@ def judge(
             record.reason = (
                 f"max |Δlogit| {diff:.3g} vs the training-time model exceeds the tolerance {tol:.3g}"
             )
-    elif effect is not None and effect <= tol:
+    elif effect is not None and effect <= effect_tol:
         record.passed = False
         record.reason = (
             f"the trained weights change nothing measurable vs the base model (max |Δlogit| {effect:.3g} "
-            f"<= tolerance {tol:.3g}): the adapter or trained tensors are empty (all zeros?)"
+            f"<= {effect_tol:.3g}): the adapter or trained tensors are empty (all zeros?)"
+        )
+    elif vs_base is not None and vs_base < diff:
+        # A faithful export is at most `diff` from the trained model, so at least effect - diff from
+        # the base; being nearer the base means the merge is missing, or the training's change is
+        # smaller than this dtype's rounding (then the export cannot carry it anyway).
+        record.passed = False
+        record.reason = (
+            f"the export is closer to the base model (max |Δlogit| {vs_base:.3g}) than to the trained model "
+            f"({diff:.3g}): the merge did not happen, or the training's effect ({effect:.3g}) is below "
+            f"{dtype} rounding — export in fp32"
         )
     return record
 
