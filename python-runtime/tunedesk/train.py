@@ -229,7 +229,11 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
     from tunedesk.signals import StopRequest
     from tunedesk.train_loop import Cancelled, LoopContext, TrainState, evaluate, run_loop
 
-    stop = StopRequest(run_dir).install()
+    stop = StopRequest(run_dir)
+    if os.path.exists(stop.stop_file):  # left from an earlier stop: this new session was asked to run
+        os.remove(stop.stop_file)
+        reporter.log("removed a STOP file left from an earlier session", "warning")
+    stop.install()
     prep = setup(config, reporter, run_dir)
     engine = prep.engine
     state = TrainState()
@@ -314,7 +318,7 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
             "cancelled",
             step=state.step,
             reason=str(cancelled),
-            **_timing(began, checkpoint_seconds, reporter),
+            **_timing(began, checkpoint_seconds, reporter, state),
         )
         return "cancelled"
     finally:
@@ -327,12 +331,12 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         "completed",
         step=state.step,
         final_loss=state.last_loss,
-        **_timing(began, checkpoint_seconds, reporter),
+        **_timing(began, checkpoint_seconds, reporter, state),
     )
     return "completed"
 
 
-def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter) -> dict[str, Any]:
+def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter, state) -> dict[str, Any]:
     """Where the time went, so the overhead budget (events + checkpoints < 1%) can be checked."""
     total = time.perf_counter() - began
     return {
@@ -340,5 +344,6 @@ def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter) -> d
             "train_s": round(total, 4),
             "checkpoint_s": round(checkpoint_seconds, 4),
             "events_s": round(reporter.event_seconds, 6),
+            "tokens": state.tokens_seen,
         }
     }

@@ -54,6 +54,7 @@ class TrainState:
     groups_done: int = 0  # step groups of data_epoch already consumed
     loss_history: list[list[float]] = field(default_factory=list)  # [step, loss] tail
     last_loss: float | None = None
+    tokens_seen: int = 0  # non-padding tokens trained on by this process since it started
 
     def to_json(self, steps_per_epoch: int, total_steps: int, batch_size: int, accum: int) -> dict[str, Any]:
         return {
@@ -120,7 +121,7 @@ def evaluate(ctx: LoopContext) -> float:
             batch = collate(ctx.eval_features[i : i + size], ctx.pad_id)
             count = int((batch["labels"][:, 1:] != -100).sum())
             with ctx.engine.autocast():
-                loss = ctx.model(**_to_device(batch, ctx.engine.device)).loss
+                loss = ctx.model(**_to_device(batch, ctx.engine.device), use_cache=False).loss
             total += loss.detach().double().cpu() * count
             tokens += count
     ctx.model.train()
@@ -155,10 +156,13 @@ def run_loop(ctx: LoopContext, state: TrainState) -> TrainState:
                     ctx.save(state)
                     raise Cancelled(ctx.stop.reason)
                 batch = collate([ctx.features[i] for i in micro], ctx.pad_id)
-                window["tokens"] += int(batch["attention_mask"].sum())  # counted on the host: no GPU sync
+                tokens = int(batch["attention_mask"].sum())  # counted on the host: no GPU sync
+                window["tokens"] += tokens
+                state.tokens_seen += tokens
                 window["samples"] += len(micro)
                 with engine.autocast():
-                    loss = model(**_to_device(batch, engine.device)).loss / len(group)
+                    # use_cache=False: training never reuses keys/values, and building the cache costs memory.
+                    loss = model(**_to_device(batch, engine.device), use_cache=False).loss / len(group)
                 engine.backward(loss, boundary=index == len(group) - 1)
                 step_loss += loss.detach()
             # One host sync per optimizer step: the NaN guard must see the value before the update.

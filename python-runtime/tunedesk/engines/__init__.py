@@ -19,6 +19,15 @@ def deepspeed_installed() -> bool:
     return importlib.util.find_spec("deepspeed") is not None
 
 
+def deepspeed_import_error() -> str | None:
+    """None when deepspeed really imports; else why not (a broken install must not be selected)."""
+    try:
+        import deepspeed  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any failure means "cannot use it"
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def select_engine(
     device: str = "auto", cuda_available: bool | None = None, has_deepspeed: bool | None = None
 ) -> EngineChoice:
@@ -27,10 +36,13 @@ def select_engine(
         import torch
 
         cuda_available = torch.cuda.is_available()
-    if has_deepspeed is None:
-        has_deepspeed = deepspeed_installed()
     if device in ("cpu", "mps"):
         return EngineChoice("torch", f"device {device} was requested; DeepSpeed runs on CUDA GPUs only")
+    broken = None
+    if has_deepspeed is None:
+        has_deepspeed = deepspeed_installed()
+        if has_deepspeed and cuda_available:
+            broken = deepspeed_import_error()  # importing costs seconds: only when it could be chosen
     if not has_deepspeed and not cuda_available:
         return EngineChoice("torch", "deepspeed is not installed; CUDA not available")
     if not has_deepspeed:
@@ -39,4 +51,6 @@ def select_engine(
         )
     if not cuda_available:
         return EngineChoice("torch", "deepspeed is installed but CUDA is not available")
+    if broken:
+        return EngineChoice("torch", f"deepspeed is installed but does not import ({broken})")
     return EngineChoice("deepspeed", "deepspeed is installed and CUDA is available")

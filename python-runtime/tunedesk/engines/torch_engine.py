@@ -50,6 +50,15 @@ def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | N
     return None
 
 
+def build_adamw(groups: list[dict], lr: float) -> torch.optim.AdamW:
+    """AdamW with the original scripts' betas/eps. The fused kernel (cpu, cuda, mps) updates all
+    tensors in one pass: faster, and without the per-tensor temporaries that raise peak memory."""
+    try:
+        return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8, fused=True)
+    except (RuntimeError, TypeError):  # a device or dtype the fused kernel does not cover
+        return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8)
+
+
 def enable_gradient_checkpointing(model) -> None:
     """Non-reentrant checkpointing: works with frozen embeddings (LoRA, Freeze, P-Tuning) unchanged."""
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
@@ -90,8 +99,7 @@ class TorchEngine:
                 param.data = param.data.float()  # AdamW on half-precision weights loses small updates
         self._params = [p for p in model.parameters() if p.requires_grad]
         groups = param_groups(model.named_parameters(), self.config.weight_decay)
-        # betas/eps as the original scripts' DeepSpeed optimizer block.
-        self.optimizer = torch.optim.AdamW(groups, lr=self.config.learning_rate, betas=(0.9, 0.95), eps=1e-8)
+        self.optimizer = build_adamw(groups, self.config.learning_rate)
         warmup = warmup_steps_for(total_steps, self.config.warmup_ratio)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: lr_factor(step, warmup, total_steps)
