@@ -1,0 +1,181 @@
+// @vitest-environment happy-dom
+// Screens against an in-memory API: the dashboard folds history + live updates and ends on a result
+// card; the data step shows every bad line with its number and blocks Next; the route parser.
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseEventLine, type TrainerEvent } from '../../electron/shared/events';
+import { ApiProvider } from '../../renderer/src/api-context';
+import { parseRoute, routeHash } from '../../renderer/src/route';
+import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
+import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
+import { useRunsStore } from '../../renderer/src/stores/runs-store';
+import { useWizardStore } from '../../renderer/src/stores/wizard-store';
+import { stubApi } from './renderer-stub-api';
+
+const golden = (name: string): TrainerEvent[] =>
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'golden-events', name), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const p = parseEventLine(l);
+      if (!p.ok) throw new Error(p.error);
+      return p.event;
+    });
+
+const summary = (status: string, extra: Record<string, unknown> = {}) => ({
+  runId: 'r1',
+  status,
+  method: 'lora',
+  engine: 'torch',
+  model: '/m',
+  totalSteps: 4,
+  step: 0,
+  epoch: null,
+  lastMetrics: {},
+  lastEval: {},
+  lastLoss: null,
+  bestLoss: null,
+  stepsPerSecond: null,
+  etaSeconds: null,
+  startedAt: null,
+  updatedAt: null,
+  finishedAt: null,
+  lastCheckpoint: null,
+  error: null,
+  logTail: [],
+  malformedLines: 0,
+  lastWarning: null,
+  telemetry: [],
+  recentSteps: [],
+  ...extra,
+});
+
+beforeEach(() => {
+  useRunsStore.setState({ runs: {} });
+  useWizardStore.getState().reset();
+});
+afterEach(cleanup);
+
+describe('RunScreen', () => {
+  it('re-attaches from history, follows live updates and ends on the result card', async () => {
+    const events = golden('completed-run.jsonl');
+    const api = stubApi({ 'runs.history': () => ({ summary: summary('running'), events: events.slice(0, 4), malformedLines: 0 }) });
+    render(
+      <ApiProvider client={api.client}>
+        <RunScreen runId="r1" />
+      </ApiProvider>,
+    );
+    const dashboard = await screen.findByTestId('run-dashboard');
+    expect(dashboard.getAttribute('data-status')).toBe('running');
+    expect(api.listeners('runs.update')).toBe(1);
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
+    expect(screen.getByTestId('chart-Loss').getAttribute('data-raw-points')).toBe('2');
+
+    act(() => api.emit('runs.update', { runId: 'other', summary: summary('running', { runId: 'other' }), events: events.slice(4) }));
+    expect(screen.getByTestId('chart-Loss').getAttribute('data-raw-points')).toBe('2');
+
+    act(() => api.emit('runs.update', { runId: 'r1', summary: summary('completed', { lastCheckpoint: { step: 4, path: 'checkpoints/step-000004' } }), events: events.slice(4) }));
+    await waitFor(() => expect(screen.getByTestId('run-dashboard').getAttribute('data-status')).toBe('completed'));
+    expect(screen.getByTestId('chart-Loss').getAttribute('data-raw-points')).toBe('4');
+    expect(screen.getByTestId('result-card').textContent).toMatch(/Training completed.*4 steps.*best loss 2\.9000/);
+    expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
+  });
+
+  it('a failed run shows the classified reason and what to do', async () => {
+    const api = stubApi({ 'runs.history': () => ({ summary: summary('failed'), events: golden('failed-run.jsonl'), malformedLines: 0 }) });
+    render(
+      <ApiProvider client={api.client}>
+        <RunScreen runId="r1" />
+      </ApiProvider>,
+    );
+    const card = await screen.findByTestId('result-card');
+    expect(card.textContent).toMatch(/The loss became NaN/);
+    expect(card.textContent).toMatch(/What to do: Lower the learning rate/);
+  });
+
+  it('a crashed run shows the end of train.log and offers to resume', async () => {
+    const events = golden('cancelled-run.jsonl').slice(0, 4);
+    const api = stubApi({ 'runs.history': () => ({ summary: summary('crashed', { logTail: ['Killed'] }), events, malformedLines: 0 }) });
+    render(
+      <ApiProvider client={api.client}>
+        <RunScreen runId="r1" />
+      </ApiProvider>,
+    );
+    const card = await screen.findByTestId('result-card');
+    expect(card.getAttribute('data-status')).toBe('crashed');
+    expect(card.textContent).toContain('Killed');
+    expect(screen.getByRole('button', { name: 'Resume from the last checkpoint' })).toBeTruthy();
+  });
+
+  it('Stop calls runs.stop for this run', async () => {
+    const api = stubApi({
+      'runs.history': () => ({ summary: summary('running'), events: golden('completed-run.jsonl').slice(0, 3), malformedLines: 0 }),
+      'runs.stop': () => ({ stage: 'cooperative' }),
+    });
+    render(
+      <ApiProvider client={api.client}>
+        <RunScreen runId="r1" />
+      </ApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+    await waitFor(() => expect(api.calls.some((c) => c.name === 'runs.stop')).toBe(true));
+    expect(api.calls.find((c) => c.name === 'runs.stop')!.request).toEqual({ runId: 'r1' });
+  });
+});
+
+describe('Wizard data step', () => {
+  it('lists every bad line with its number and keeps Next disabled until fixed or skipped', async () => {
+    useWizardStore.setState({ step: 'data' });
+    const api = stubApi({
+      'system.pickPath': (r) => ({ path: (r as { typedPath: string }).typedPath }),
+      'datasets.check': () => ({
+        ok: false,
+        trainPath: '/d/train.jsonl',
+        samples: 98,
+        format: 'jsonl',
+        problems: [
+          { file: '/d/train.jsonl', line: 57, reason: 'bad JSON: Expecting value' },
+          { file: '/d/train.jsonl', line: 80, reason: 'field "output" is empty' },
+        ],
+        problemCount: 2,
+        mode: null,
+        stats: null,
+        histogram: null,
+        preview: [],
+        error: null,
+      }),
+    });
+    render(
+      <ApiProvider client={api.client}>
+        <WizardScreen />
+      </ApiProvider>,
+    );
+    fireEvent.change(screen.getByLabelText('Data file'), { target: { value: '/d/train.jsonl' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Use this path' }));
+    const problems = await screen.findByTestId('data-problems');
+    expect(problems.textContent).toContain('line 57: bad JSON');
+    expect(problems.textContent).toContain('line 80: field "output" is empty');
+    const next = screen.getByRole('button', { name: 'Next' }) as HTMLButtonElement;
+    expect(next.disabled).toBe(true);
+    fireEvent.click(screen.getByLabelText(/skip the 2 bad line/));
+    await waitFor(() => expect(next.disabled).toBe(false));
+    expect(useWizardStore.getState().draft.skip_bad_lines).toBe(true);
+  });
+});
+
+describe('routes', () => {
+  it('round-trip through the hash', () => {
+    const routes = [
+      { screen: 'home' },
+      { screen: 'wizard' },
+      { screen: 'run', runId: 'a b' },
+      { screen: 'runs', compare: ['x', 'y'] },
+      { screen: 'export', runId: 'r', checkpoint: 'step-000004' },
+      { screen: 'try' },
+    ] as const;
+    for (const r of routes) expect(parseRoute(routeHash(r))).toEqual(r);
+    expect(parseRoute('#/nonsense')).toEqual({ screen: 'home' });
+  });
+});
