@@ -186,3 +186,21 @@ describe('recommend: ChatGLM2/3 are estimated as TuneDesk trains them', () => {
     expect(r.rows.find((row) => row.planId === 'lora-r8-nockpt')!.estimate.breakdown.activations).toBeLessThan(asRemote.estimate.breakdown.activations / 2);
   });
 });
+
+describe('recommend: GPUs torch sees but nvidia-smi does not report', () => {
+  it('uses torch\'s devices (a container without nvidia-smi), and still checks chosen indices', () => {
+    const report = {
+      gpus: [], sources: [], disagreements: [], generatedAt: 0,
+      host: { cpu: null, memory: { totalBytes: 64 * GiB, availableBytes: 60 * GiB }, disk: null, os: null, problems: [] },
+      trainer: {
+        status: 'ok', detail: '', python: null, pythonVersion: null, torchVersion: '2.13.0', torchCuda: '12.4', cudaAvailable: true, mpsAvailable: false,
+        devices: [{ index: 0, name: 'NVIDIA L4', totalMemoryBytes: 22 * GiB }], engines: {}, packages: {},
+      },
+    } satisfies HardwareReport;
+    expect(budgetFromReport(report)).toMatchObject({ device: 'cuda', gpuMemory: [{ name: 'NVIDIA L4', bytes: 22 * GiB }] });
+    expect(() => budgetFromReport(report, [1])).toThrow(/no CUDA device with index 1 \(torch sees: 0\)/);
+    const none = { ...report, trainer: { ...report.trainer, cudaAvailable: false, devices: [] } };
+    expect(budgetFromReport(none).device).toBe('cpu');
+    expect(() => budgetFromReport(none, [0])).toThrow(/this machine has no usable NVIDIA GPU/);
+  });
+});

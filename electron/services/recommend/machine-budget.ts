@@ -22,7 +22,7 @@ export class GpuSelectionError extends Error {}
 export function budgetFromReport(report: HardwareReport, gpuIndices?: number[]): MachineBudget {
   const nvidia = report.gpus.filter((g) => g.vendor === 'nvidia' && g.memoryTotalBytes !== null);
   let chosen = nvidia;
-  if (gpuIndices && gpuIndices.length > 0) {
+  if (gpuIndices && gpuIndices.length > 0 && nvidia.length > 0) {
     const missing = gpuIndices.filter((i) => !nvidia.some((g) => g.index === i));
     if (missing.length) {
       const have = nvidia.map((g) => g.index).join(', ') || 'none';
@@ -42,6 +42,17 @@ export function budgetFromReport(report: HardwareReport, gpuIndices?: number[]):
   if (chosen.length > 0) {
     return { ...common, device: 'cuda', gpuMemory: chosen.map((g) => ({ name: g.name, bytes: g.memoryFreeBytes ?? g.memoryTotalBytes })) };
   }
+  // No nvidia-smi answer (containers often lack it, or it hung) but torch sees CUDA devices:
+  // their total memory is the best figure there is.
+  const torchGpus = report.trainer.cudaAvailable ? report.trainer.devices : [];
+  if (torchGpus.length > 0) {
+    const picked = gpuIndices?.length ? torchGpus.filter((d) => gpuIndices.includes(d.index)) : torchGpus;
+    if (gpuIndices?.length && picked.length !== gpuIndices.length) {
+      throw new GpuSelectionError(`no CUDA device with index ${gpuIndices.join(', ')} (torch sees: ${torchGpus.map((d) => d.index).join(', ')})`);
+    }
+    return { ...common, device: 'cuda', gpuMemory: picked.map((d) => ({ name: d.name, bytes: d.totalMemoryBytes })) };
+  }
+  if (gpuIndices?.length) throw new GpuSelectionError(`no GPU with index ${gpuIndices.join(', ')}: this machine has no usable NVIDIA GPU`);
   const apple = report.gpus.find((g) => g.vendor === 'apple');
   const ram = report.host.memory?.totalBytes ?? null;
   if (apple && report.trainer.mpsAvailable !== false) {
