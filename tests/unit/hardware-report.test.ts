@@ -75,6 +75,18 @@ describe('disagreements', () => {
 });
 
 describe('non-NVIDIA graphics (systeminformation)', () => {
+  it('runs si.graphics() in a child process that answers JSON, and stops it at the timeout', async () => {
+    const { queryGraphicsFallback } = await import('../../electron/services/hardware/graphics-fallback');
+    const real = await queryGraphicsFallback(20_000);
+    expect(real.source.status, real.source.detail).toBe('ok');
+    expect(Array.isArray(real.gpus)).toBe(true);
+    const started = performance.now();
+    const cut = await queryGraphicsFallback(1);
+    expect(cut.source.status).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+
   it('keeps unified memory unknown for Apple Silicon and reads AMD VRAM', () => {
     const gpus = controllersToGpus([
       { vendor: 'Apple', model: 'Apple M3 Max', vram: null, vramDynamic: true, busAddress: null, driverVersion: null },
