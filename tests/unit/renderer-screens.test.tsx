@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseEventLine, type TrainerEvent } from '../../electron/shared/events';
 import { ApiProvider } from '../../renderer/src/api-context';
-import { parseRoute, routeHash } from '../../renderer/src/route';
+import { parseRoute, routeHash, type Route } from '../../renderer/src/route';
 import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
 import { useRunsStore } from '../../renderer/src/stores/runs-store';
@@ -167,14 +167,14 @@ describe('Wizard data step', () => {
 
 describe('routes', () => {
   it('round-trip through the hash', () => {
-    const routes = [
+    const routes: Route[] = [
       { screen: 'home' },
       { screen: 'wizard' },
       { screen: 'run', runId: 'a b' },
       { screen: 'runs', compare: ['x', 'y'] },
       { screen: 'export', runId: 'r', checkpoint: 'step-000004' },
       { screen: 'try' },
-    ] as const;
+    ];
     for (const r of routes) expect(parseRoute(routeHash(r))).toEqual(r);
     expect(parseRoute('#/nonsense')).toEqual({ screen: 'home' });
   });
