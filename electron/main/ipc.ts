@@ -11,7 +11,9 @@ import { APP_ORIGIN } from './app-protocol';
 
 export function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent, ourWindows: () => WebContents[]): boolean {
   const frame = event.senderFrame;
-  if (!frame || frame !== event.sender.mainFrame) return false; // no iframes
+  // Only the top-level frame: an iframe (which our CSP forbids anyway) has a parent. Compared by
+  // parent rather than object identity, because Electron may hand out a fresh WebFrameMain wrapper.
+  if (!frame || frame.parent) return false;
   if (!ourWindows().includes(event.sender)) return false;
   return frame.url.startsWith(`${APP_ORIGIN}/`);
 }
