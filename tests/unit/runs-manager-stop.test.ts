@@ -77,4 +77,33 @@ describe.runIf(process.platform === 'linux')('run manager stop on a process tree
     expect(cli.get('shared')!.status).toBe('cancelled');
     await cli.close();
   });
+
+  it('keeps a queue across restarts: the app adopts queued runs, a CLI manager only withdraws them', async () => {
+    root = mkdtempSync(join(tmpdir(), 'tunedesk-stop-'));
+    const options = { runsRoot: root, python: fakePython, telemetry: null, env: { TUNEDESK_TEST_NODE: process.execPath }, stop: { cooperativeMs: 200, termMs: 3000 } };
+    const first = new RunManager(options);
+    await first.init();
+    await first.start({ train_type: 'lora' }, { runId: 'x' });
+    await first.start({ train_type: 'lora' }, { runId: 'y' });
+    await first.start({ train_type: 'lora' }, { runId: 'z' });
+    await first.close();
+    await waitForFile(join(root, 'x', 'grandchild.pid'));
+
+    const cli = new RunManager(options);
+    expect((await cli.init()).map((s) => s.runId)).toEqual(['x']); // nothing queued is started by a CLI call
+    expect(await cli.stop('y')).toBe('dequeued');
+    await cli.close();
+    expect(existsSync(join(root, 'y', 'process.json'))).toBe(false);
+
+    const app = new RunManager(options);
+    const attached = await app.init({ adoptQueued: true });
+    expect(attached.map((s) => [s.runId, s.status])).toEqual([['x', 'running'], ['z', 'queued']]);
+    await app.stop('x');
+    for (let i = 0; i < 200 && app.get('z')!.status === 'queued'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(app.get('z')!.status).toBe('running');
+    await app.stop('z');
+    await app.close();
+    const listed = Object.fromEntries((await listRuns(root)).map((r) => [r.runId, r.status]));
+    expect(listed).toEqual({ x: 'cancelled', y: 'cancelled', z: 'cancelled' });
+  });
 });

@@ -78,10 +78,24 @@ export async function startAndReport(
   const runDir = manager.runDir(runId);
   if (!options.json) console.log(`run ${runId}\n  folder: ${runDir}`);
   if (!options.follow && manager.get(runId)?.status === 'queued') {
-    console.error('queued behind a run on the same GPUs; waiting for it to start (Ctrl+C cancels nothing, the run stays queued only while this command runs)');
-    await new Promise<void>((resolve) => {
-      const off = manager.subscribe(runId, (u) => u.summary.status !== 'queued' && (off(), resolve()));
+    // The queue lives in this process: wait here until the run starts. Ctrl+C withdraws it.
+    console.error('queued behind a run on the same GPUs; waiting for them to be free (Ctrl+C withdraws this run)');
+    const started = await new Promise<boolean>((resolve) => {
+      const onSigint = () => resolve(false);
+      process.once('SIGINT', onSigint);
+      const off = manager.subscribe(runId, (u) => {
+        if (u.summary.status === 'queued') return;
+        off();
+        process.removeListener('SIGINT', onSigint);
+        resolve(true);
+      });
     });
+    if (!started) {
+      await manager.stop(runId);
+      console.error(`run ${runId} withdrawn from the queue`);
+      await manager.close();
+      return 3;
+    }
   }
   if (!options.follow) {
     const s = manager.get(runId)!;

@@ -103,11 +103,16 @@ export class RunManager {
   }
 
   /** Re-attaches to every run under the runs root whose process is still alive. */
-  async init(): Promise<RunSummary[]> {
+  async init(options: { adoptQueued?: boolean } = {}): Promise<RunSummary[]> {
     await mkdir(this.options.runsRoot, { recursive: true });
     const attached: RunSummary[] = [];
+    const queued: { state: Awaited<ReturnType<typeof loadRunState>>; meta: RunMeta }[] = [];
     for (const runDir of await listRunDirs(this.options.runsRoot)) {
       const state = await loadRunState(runDir);
+      if (state.summary.status === 'queued' && !state.process && state.meta && !this.runs.has(state.runId)) {
+        queued.push({ state, meta: state.meta });
+        continue;
+      }
       if (!state.alive || !state.process || this.runs.has(state.runId)) continue;
       const run = this.track(state.runId, runDir, state.meta ?? unmanagedMeta(state.runId), 'running');
       run.process = state.process;
@@ -115,6 +120,15 @@ export class RunManager {
       await this.watch(run);
       this.pollLiveness(run);
       attached.push(run.summary);
+    }
+    // The app owns the queue: runs it had queued before a restart wait again, in their order.
+    // (A CLI call does not adopt them: `tunedesk stop` must not start anything.)
+    if (options.adoptQueued) {
+      for (const { state, meta } of queued.sort((a, b) => a.meta.created_at - b.meta.created_at)) {
+        const run = this.track(state.runId, state.runDir, meta, 'queued');
+        attached.push(run.summary);
+        if (this.queue.enqueue(run.runId, gpuSetKey(meta.gpus))) await this.launch(run).catch(() => undefined);
+      }
     }
     return attached;
   }
@@ -212,11 +226,16 @@ export class RunManager {
     if (!run) {
       // Not watched here (e.g. the CLI stopping a run the app started): attach first.
       const state = await loadRunState(this.runDir(runId));
-      if (!state.process || !state.alive) return 'already-gone';
-      run = this.track(runId, state.runDir, state.meta ?? unmanagedMeta(runId), 'running');
-      run.process = state.process;
-      await this.watch(run);
-      this.pollLiveness(run);
+      if (state.summary.status === 'queued' && !state.process && state.meta) {
+        // Queued by another process (the app, or a CLI call that was interrupted).
+        run = this.track(runId, state.runDir, state.meta, 'queued');
+      } else {
+        if (!state.process || !state.alive) return 'already-gone';
+        run = this.track(runId, state.runDir, state.meta ?? unmanagedMeta(runId), 'running');
+        run.process = state.process;
+        await this.watch(run);
+        this.pollLiveness(run);
+      }
     }
     if (run.summary.status === 'queued' && !run.process) {
       const event = { v: 1, ts: Date.now() / 1000, type: 'run_finished', status: 'cancelled' } as const;
@@ -337,7 +356,8 @@ export class RunManager {
   private async onProcessGone(run: LiveRun, stopStage?: StopStage): Promise<void> {
     if (run.liveness) clearInterval(run.liveness);
     run.liveness = null;
-    if (run.done) return;
+    // A closed manager no longer speaks for its runs (a newer instance has re-attached them).
+    if (run.done || (this.closed && !stopStage)) return;
     if (run.tailer) await run.tailer.readNew(); // the last lines were written just before exit
     if (stopStage && !isFinal(run.summary.status) && run.tailer) {
       // The user asked for the stop but the trainer was ended before it could say so: record the

@@ -41,7 +41,7 @@ export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
   return ctx.service('runs.manager', async () => {
     const manager = new RunManager({ runsRoot: ctx.runsRoot });
     manager.subscribe('*', (update) => ctx.events.publish('runs.update', update));
-    await manager.init();
+    await manager.init({ adoptQueued: true });
     ctx.trainings = {
       running: async () =>
         manager
