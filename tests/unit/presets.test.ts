@@ -35,7 +35,17 @@ describe('bundled presets', () => {
     }
   });
 
+  it('names DeepSpeed configs that exist in resources/deepspeed', async () => {
+    const { existsSync } = await import('node:fs');
+    const withDs = (await loadPresets()).filter((p) => p.config.ds_file);
+    expect(withDs.length).toBeGreaterThan(0);
+    for (const preset of withDs) expect(existsSync(join(__dirname, '../..', preset.config.ds_file!)), preset.id).toBe(true);
+  });
+
   it('reads ZeRO stage and offload from the DeepSpeed file name', () => {
+    expect(zeroFromDsFile('resources/deepspeed/zero2.json')).toEqual({ zeroStage: 2, offloadOptimizer: false, offloadParams: false });
+    expect(zeroFromDsFile('resources/deepspeed/zero3.json')).toEqual({ zeroStage: 3, offloadOptimizer: false, offloadParams: false });
+    expect(zeroFromDsFile('resources/deepspeed/zero3_offload.json')).toEqual({ zeroStage: 3, offloadOptimizer: true, offloadParams: true });
     expect(zeroFromDsFile('resources/deepspeed/ds_zero2_no_offload.json')).toEqual({ zeroStage: 2, offloadOptimizer: false, offloadParams: false });
     expect(zeroFromDsFile('resources/deepspeed/ds_zero3_offload.json')).toEqual({ zeroStage: 3, offloadOptimizer: true, offloadParams: true });
     expect(zeroFromDsFile(undefined).zeroStage).toBe(0);
