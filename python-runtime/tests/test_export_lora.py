@@ -59,6 +59,8 @@ def test_merged_logits_equal_base_plus_adapter(lora_checkpoint, tmp_path, capsys
     assert [e["type"] for e in events][-1] == "export_finished"
     fractions = [e["fraction"] for e in events if e["type"] == "export_progress"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    stages = [e["stage"] for e in events if e["type"] == "export_progress"]
+    assert stages == ["load", "merge", "write", "verify", "finalize", "done"]
     record = json.loads((out / "export.json").read_text())
     assert record["kind"] == "merged" and record["verification"]["passed"]
     assert record["verification"]["samples_source"] == "train_path"

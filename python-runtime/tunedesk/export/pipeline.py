@@ -126,17 +126,19 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
         progress("write", 0.5)
         if ptuning:
             kind = "ptuning-adapter"
-            verification = _write_ptuning(source, prepared, samples, staging, tokenizer)
+            verification = _write_ptuning(source, prepared, samples, staging, tokenizer, progress)
             say(
                 "P-Tuning prefixes cannot be folded into the weights: this export is the base model reference "
                 f"({source.base_model}) plus the prefix as a peft adapter (adapter/). See README.md in the export."
             )
         elif options.fmt == "gguf":
             kind = "gguf"
-            verification = _write_gguf(prepared, samples, staging, tokenizer, dtype, record)
+            verification = _write_gguf(prepared, samples, staging, tokenizer, dtype, record, progress)
         else:
             kind = "merged"
-            verification = _write_hf(prepared, samples, staging, tokenizer, dtype, options.max_shard_size)
+            verification = _write_hf(
+                prepared, samples, staging, tokenizer, dtype, options.max_shard_size, progress
+            )
         record["kind"] = kind
         record["verification"] = verification.as_dict()
         raise_if_failed(verification)
@@ -176,7 +178,13 @@ def _check_memory(source: CheckpointSource, say: Say) -> None:
 
 
 def _write_hf(
-    prepared: Prepared, samples: Samples, staging: Path, tokenizer: Any, dtype: str, max_shard_size: str
+    prepared: Prepared,
+    samples: Samples,
+    staging: Path,
+    tokenizer: Any,
+    dtype: str,
+    max_shard_size: str,
+    progress: Progress,
 ) -> Verification:
     model = prepared.model.to(DTYPES[dtype])
     model.config.dtype = DTYPES[dtype]
@@ -185,6 +193,7 @@ def _write_hf(
     tokenizer.save_pretrained(staging)
     del model, prepared.model
     gc.collect()
+    progress("verify", 0.75)
     # Compute in fp32 on purpose: the measured Δ is then the export's rounding, not the
     # CPU's half-precision arithmetic.
     fresh = load_base(staging, torch.float32)
@@ -194,7 +203,12 @@ def _write_hf(
 
 
 def _write_ptuning(
-    source: CheckpointSource, prepared: Prepared, samples: Samples, staging: Path, tokenizer: Any
+    source: CheckpointSource,
+    prepared: Prepared,
+    samples: Samples,
+    staging: Path,
+    tokenizer: Any,
+    progress: Progress,
 ) -> Verification:
     from peft import PeftModel
 
@@ -204,6 +218,7 @@ def _write_ptuning(
     (staging / "README.md").write_text(_ptuning_readme(source), encoding="utf-8")
     del prepared.model
     gc.collect()
+    progress("verify", 0.75)
     assert source.base_model is not None
     fresh = PeftModel.from_pretrained(load_base(source.base_model), staging / "adapter")
     fresh.eval()
@@ -241,7 +256,13 @@ Verification (logits vs the training-time model) is recorded in `export.json`.
 
 
 def _write_gguf(
-    prepared: Prepared, samples: Samples, staging: Path, tokenizer: Any, dtype: str, record: dict[str, Any]
+    prepared: Prepared,
+    samples: Samples,
+    staging: Path,
+    tokenizer: Any,
+    dtype: str,
+    record: dict[str, Any],
+    progress: Progress,
 ) -> Verification:
     # The merged model must still compute what training computed (catches a skipped or empty
     # merge); then the GGUF file must hold exactly these tensors (read back below).
@@ -252,6 +273,7 @@ def _write_gguf(
     path = staging / f"model-{dtype}.gguf"
     gguf_export.write_gguf(prepared.model, tokenizer, path, dtype)
     pause_for_kill_test()
+    progress("verify", 0.75)
     readback = gguf_export.verify_gguf(prepared.model, tokenizer, path, dtype)
     record["gguf"] = readback.as_dict()
     pre_name, exact = gguf_export.pre_tokenizer_name(tokenizer)
