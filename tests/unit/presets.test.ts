@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { presetSchema } from '../../electron/shared/presets';
+import { presetConfigSchema, presetSchema } from '../../electron/shared/presets';
 import { estimate } from '../../electron/services/estimator/estimate';
 import { presetMethod, presetSettings, zeroFromDsFile } from '../../electron/services/recommend/preset-plans';
 import { loadPresets, PresetError } from '../../electron/services/recommend/presets-store';
@@ -33,6 +33,14 @@ describe('bundled presets', () => {
       if (preset.id === 'ptuning-v2') expect(method).toEqual({ kind: 'ptuning', version: 2, preSeqLen: 16, projection: true });
       if (preset.id === 'demo-cpu') expect(settings).toMatchObject({ dtype: 'fp32', gpus: 1, zeroStage: 0 });
     }
+  });
+
+  it('uses only flags the trainer knows (python-runtime/tunedesk/config.py TrainConfig fields)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const source = readFileSync(join(__dirname, '../../python-runtime/tunedesk/config.py'), 'utf8');
+    const fields = new Set([...source.matchAll(/^    ([a-z_]+): /gm)].map((m) => m[1]));
+    expect(fields.has('train_type')).toBe(true);
+    for (const key of presetConfigSchema.keyof().options) expect(fields.has(key), key).toBe(true);
   });
 
   it('names DeepSpeed configs that exist in resources/deepspeed', async () => {
