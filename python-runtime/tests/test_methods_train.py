@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
-from trainer_fixtures import base_args, metric_losses, read_events, tiny_model_dir, write_data
+from trainer_fixtures import base_args, metric_losses, read_events
 from transformers import AutoModelForCausalLM
 
 from tunedesk import train as train_module
 from tunedesk.events import validate_event
 
+DEMO_DATA = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "resources",
+    "demo",
+    "train.jsonl",
+)
+
 
 @pytest.fixture(scope="module")
-def assets(tmp_path_factory):
-    root = tmp_path_factory.mktemp("methods")
-    return {
-        "llama": tiny_model_dir(str(root / "llama")),
-        "glm": tiny_model_dir(str(root / "glm"), family="glm"),
-        "data": write_data(str(root / "data.jsonl")),
-    }
+def assets(demo_model_dir, glm_demo_model_dir):
+    """The embedded demo models (conftest) and the demo data: what a newcomer trains first."""
+    return {"llama": demo_model_dir, "glm": glm_demo_model_dir, "data": DEMO_DATA}
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +81,7 @@ def test_lora_trains_adapter_only(assets, tmp_path, monkeypatch):
             "--train_type",
             "lora",
             "--learning_rate",
-            "5e-2",
+            "5e-3",
             "--max_steps",
             "16",
             "--lora_dropout",
@@ -85,7 +90,7 @@ def test_lora_trains_adapter_only(assets, tmp_path, monkeypatch):
     )
     events = read_events(out)
     assert_valid_stream(events)
-    assert_loss_falls(events, 0.1)
+    assert_loss_falls(events, 1.0)
     base = cpu_state(prep.model.get_base_model())
     original = base_state(assets["llama"])
     lora_tensors = [name for name in base if "lora_" in name]
@@ -117,14 +122,14 @@ def test_freeze_changes_only_the_chosen_layers(assets, tmp_path, monkeypatch):
             "--freeze_module_name",
             "layers.1.",
             "--learning_rate",
-            "2e-2",
+            "1e-2",
             "--max_steps",
             "16",
         ),
     )
     events = read_events(out)
     assert_valid_stream(events)
-    assert_loss_falls(events, 0.1)
+    assert_loss_falls(events, 1.0)
     original = base_state(assets["llama"])
     trained = cpu_state(prep.model)
     changed = {name for name, tensor in original.items() if not torch.equal(trained[name], tensor)}
@@ -172,7 +177,7 @@ def test_full_training_may_change_everything(assets, tmp_path, monkeypatch):
     )
     events = read_events(out)
     assert_valid_stream(events)
-    assert_loss_falls(events, 1.0)
+    assert_loss_falls(events, 1.5)
     assert events[0]["trainable_params"] == events[0]["total_params"]
     original = base_state(assets["llama"])
     trained = cpu_state(prep.model)
@@ -181,8 +186,8 @@ def test_full_training_may_change_everything(assets, tmp_path, monkeypatch):
     )
 
 
-@pytest.mark.parametrize("family", ["llama", "glm"])
-def test_ptuning_v2_prefix_on_every_layer_base_frozen(assets, tmp_path, monkeypatch, family):
+@pytest.mark.parametrize(("family", "projection"), [("llama", "false"), ("glm", "true")])
+def test_ptuning_v2_prefix_on_every_layer_base_frozen(assets, tmp_path, monkeypatch, family, projection):
     out = str(tmp_path / "run")
     prep = train(
         monkeypatch,
@@ -195,9 +200,9 @@ def test_ptuning_v2_prefix_on_every_layer_base_frozen(assets, tmp_path, monkeypa
             "--pre_seq_len",
             "4",
             "--prefix_projection",
-            "false",
+            projection,
             "--learning_rate",
-            "2e-1",
+            "5e-2",
             "--max_steps",
             "16",
             "--gradient_checkpointing",
@@ -205,15 +210,17 @@ def test_ptuning_v2_prefix_on_every_layer_base_frozen(assets, tmp_path, monkeypa
     )
     events = read_events(out)
     assert_valid_stream(events)
-    assert_loss_falls(events, 0.05)
+    assert_loss_falls(events, 0.5)
     model = prep.model
     assert type(model.peft_config["default"]).__name__ == "PrefixTuningConfig"
-    assert model.peft_config["default"].prefix_projection is False  # "false" is false
+    assert model.peft_config["default"].prefix_projection is (projection == "true")  # "false" is false
     text = model.config
     layers, kv_heads = text.num_hidden_layers, text.num_key_value_heads
     head_dim = getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads
-    # v2: one key and one value per layer for each virtual token.
-    assert model.prompt_encoder["default"].embedding.weight.shape == (4, layers * 2 * kv_heads * head_dim)
+    # v2: one key and one value per layer for each virtual token (through an MLP with projection).
+    encoder = model.prompt_encoder["default"]
+    width = encoder.transform[-1].out_features if projection == "true" else encoder.embedding.weight.shape[1]
+    assert width == layers * 2 * kv_heads * head_dim
     original = base_state(assets[family])
     base = cpu_state(model.get_base_model())
     assert all(torch.equal(base[name], tensor) for name, tensor in original.items())
@@ -234,14 +241,14 @@ def test_ptuning_v1_adds_parameters_at_the_input_embeddings_only(assets, tmp_pat
             "--pre_seq_len",
             "4",
             "--learning_rate",
-            "1e-1",
+            "5e-2",
             "--max_steps",
             "16",
         ),
     )
     events = read_events(out)
     assert_valid_stream(events)
-    assert_loss_falls(events, 0.01)
+    assert_loss_falls(events, 0.5)
     model = prep.model
     assert type(model.peft_config["default"]).__name__ == "PromptEncoderConfig"
     hidden = model.config.hidden_size
