@@ -1,6 +1,6 @@
 // datasets.check end to end through the dispatcher: the REAL trainer's `data-check --json` on a
 // small file with one bad line (no model: validation only), and with the embedded demo model's
-// tokenizer when it can be written here.
+// tokenizer (the shared demo model of the run tests).
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiContext, type ApiContext } from '../../electron/services/api/context';
 import { dispatch } from '../../electron/services/api/dispatch';
 import type { DataCheckReport } from '../../electron/shared/contract/datasets';
-import { runTrainerPython } from '../../electron/services/python-env/trainer-python';
+import { demoModel } from './runs-helpers';
 import { dataCheckArgs, parseDataCheckOutput, toReport } from '../../electron/services/datasets/data-check';
 
 let base: string;
@@ -47,9 +47,8 @@ describe('datasets.check', () => {
   });
 
   it('previews tokenization with the demo model: prompt/answer segments, truncation, histogram', async () => {
-    const model = join(base, 'demo-model');
-    const made = await runTrainerPython(['demo-model', '--out', model], { timeoutMs: 120_000 });
-    expect(made.exitCode, made.stderr).toBe(0);
+    const model = await demoModel(); // made once per checkout, shared with the run tests
+    ctx.paths.allow(model, 'demo model');
     const file = join(base, 'long.jsonl');
     const long = 'x'.repeat(200);
     writeFileSync(file, [JSON.stringify({ instruction: 'Say hi', input: '', output: 'hi' }), JSON.stringify({ instruction: long, input: '', output: long })].join('\n'));
