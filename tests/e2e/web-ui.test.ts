@@ -110,6 +110,8 @@ describe.skipIf(missing !== null)('TuneDesk in the browser', () => {
   });
 
   it('(d) a reload mid-run re-attaches the dashboard and the curve continues', async () => {
+    // Browser mode reads only folders the user chose: choose the model folder as the page would.
+    await callApi(server, 'system.pickPath', { kind: 'directory', purpose: 'model', typedPath: model });
     const started = await callApi<{ summary: { runId: string } }>(server, 'runs.start', {
       config: {
         train_type: 'lora',

@@ -1,21 +1,24 @@
-// One metric chart. recharts draws the frame (axes, grid, markers); the lines themselves are one
-// SVG path each, built from the downsampled points, because recharts' per-point machinery costs
-// too much to redraw 60 times a second while zooming. Zoom with the wheel, by dragging across a
-// range, or with the keyboard (+, -, arrows, 0) when the chart has focus; hover shows exact values.
-import { useMemo, useState, type KeyboardEvent } from 'react';
-import { CartesianGrid, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
+// One metric chart, drawn as plain SVG: axes, grid, one path per series, markers, hover, zoom.
+// Why not recharts here (the histogram and other small charts use it): while zooming a 100k-point
+// series every frame re-renders the chart, and recharts' per-render machinery (selectors, tick
+// generation, element churn) cost more than the 33 ms frame budget on a busy CPU; this chart's
+// per-frame work is the downsampling plus a few dozen SVG elements.
+// Zoom with the wheel, by dragging across a range, or with the keyboard (+, -, arrows, 0) when the
+// chart has focus; hover shows exact values.
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react';
 import {
   formatTick,
   formatValue,
   fullDomain,
+  nearestIndex,
   niceTicks,
   panDomain,
   visibleData,
   zoomDomain,
   type ChartLine,
   type Domain,
+  type VisibleSeries,
 } from './chart-data';
-import { PlotLayer, type Hover } from './PlotLayer';
 
 export interface MetricChartProps {
   title: string;
@@ -31,20 +34,47 @@ export interface MetricChartProps {
   height?: number;
 }
 
-const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
+const PAD = { left: 58, right: 14, top: 10, bottom: 24 };
+
+interface Hover {
+  x: number;
+  values: { label: string; color: string; y: number }[];
+}
 
 export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoints = 500, markers, height }: MetricChartProps) {
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState({ width: 600, height: height ?? 220 });
+  useEffect(() => {
+    const el = bodyRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(([entry]) => {
+      if (entry) setSize({ width: Math.max(entry.contentRect.width, 120), height: Math.max(entry.contentRect.height, 80) });
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
   const full = useMemo(() => fullDomain(lines), [lines]);
   const data = useMemo(() => visibleData(lines, domain, maxPoints), [lines, domain, maxPoints]);
   const view: Domain | null = domain ?? full;
-  const yAxis = data.yExtent ? niceTicks(data.yExtent) : null;
-  const yDomain = yAxis?.domain ?? null;
-  // x is the optimizer step: integer ticks inside the view only.
-  const xTicks = view ? niceTicks([view[0], view[1]], 6).ticks.filter((t) => t >= view[0] && t <= view[1] && Number.isInteger(t)) : undefined;
-  const yStep = yAxis && yAxis.ticks.length > 1 ? yAxis.ticks[1]! - yAxis.ticks[0]! : 1;
   const [hover, setHover] = useState<Hover | null>(null);
+  const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const drawn = data.series.reduce((n, s) => n + s.xs.length, 0);
-  const empty = drawn === 0 || !view || !yDomain;
+  const empty = drawn === 0 || !view || !data.yExtent;
+
+  const plotW = size.width - PAD.left - PAD.right;
+  const plotH = size.height - PAD.top - PAD.bottom;
+  const yAxis = data.yExtent ? niceTicks(data.yExtent) : null;
+  const yStep = yAxis && yAxis.ticks.length > 1 ? yAxis.ticks[1]! - yAxis.ticks[0]! : 1;
+  // x is the optimizer step: integer ticks inside the view only.
+  const xTicks = view ? niceTicks([view[0], view[1]], 6).ticks.filter((t) => t >= view[0] && t <= view[1] && Number.isInteger(t)) : [];
+  const px = (v: number) => (view ? PAD.left + ((v - view[0]) / (view[1] - view[0] || 1)) * plotW : 0);
+  const py = (v: number) => (yAxis ? PAD.top + (1 - (v - yAxis.domain[0]) / (yAxis.domain[1] - yAxis.domain[0] || 1)) * plotH : 0);
+  const xAt = (clientX: number): number => {
+    const box = bodyRef.current!.getBoundingClientRect();
+    const t = Math.min(Math.max((clientX - box.left - PAD.left) / Math.max(plotW, 1), 0), 1);
+    return view![0] + t * (view![1] - view![0]);
+  };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!full || !view) return;
@@ -63,11 +93,39 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
       onDomainChange(act());
     }
   };
+  const onWheel = (e: WheelEvent<SVGRectElement>) => {
+    if (!full || !view) return;
+    onDomainChange(zoomDomain(view, full, xAt(e.clientX), e.deltaY < 0 ? 0.8 : 1.25));
+  };
+  const onMove = (e: MouseEvent<SVGRectElement>) => {
+    if (!view) return;
+    const x = xAt(e.clientX);
+    if (drag) setDrag({ ...drag, to: x });
+    const values: Hover['values'] = [];
+    let snapX = x;
+    data.series.forEach((s, k) => {
+      const line = lines[k]!;
+      if (line.faint || s.xs.length === 0) return;
+      const i = nearestIndex(s.xs, x);
+      snapX = s.xs[i]!;
+      values.push({ label: line.label, color: line.color, y: s.ys[i]! });
+    });
+    setHover(values.length ? { x: snapX, values } : null);
+  };
 
   const latest = lines.filter((l) => !l.faint).map((l) => ({ l, v: lastFinite(l.ys) }));
+  const clipId = `clip-${title.replace(/\W+/g, '-')}`;
 
   return (
-    <section className="card chart-card" aria-label={`${title} chart`} data-testid={`chart-${title}`} data-points={drawn} data-raw-points={lines[0]?.xs.length ?? 0} data-first-x={lines[0]?.xs[0]} data-last-x={lines[0]?.xs.at(-1)}>
+    <section
+      className="card chart-card"
+      aria-label={`${title} chart`}
+      data-testid={`chart-${title}`}
+      data-points={drawn}
+      data-raw-points={lines[0]?.xs.length ?? 0}
+      data-first-x={lines[0]?.xs[0]}
+      data-last-x={lines[0]?.xs.at(-1)}
+    >
       <header>
         <h3>{title}</h3>
         <span className="legend num">
@@ -85,6 +143,7 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
       </header>
       <div
         className="chart-body"
+        ref={bodyRef}
         tabIndex={0}
         role="img"
         aria-label={`${title}: ${empty ? 'no data yet' : `${drawn} points shown`}. Wheel or + and - to zoom, drag to zoom to a range, arrows to pan, 0 to reset.`}
@@ -96,40 +155,100 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
             Waiting for the first values…
           </p>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart margin={MARGIN}>
-              <CartesianGrid stroke="var(--grid)" vertical={false} />
-              <XAxis
-                dataKey="x"
-                type="number"
-                domain={[view[0], view[1]]}
-                ticks={xTicks}
-                allowDataOverflow
-                tickFormatter={(v: number) => formatValue(v)}
-                stroke="var(--muted)"
-                fontSize={11}
-              />
-              <YAxis
-                type="number"
-                width={56}
-                domain={[yDomain[0], yDomain[1]]}
-                ticks={yAxis?.ticks}
-                allowDataOverflow
-                tickFormatter={(v: number) => formatTick(v, yStep)}
-                stroke="var(--muted)"
-                fontSize={11}
-              />
+          <svg width={size.width} height={size.height} className="metric-svg" aria-hidden="true">
+            <defs>
+              <clipPath id={clipId}>
+                <rect x={PAD.left} y={PAD.top - 2} width={plotW} height={plotH + 4} />
+              </clipPath>
+            </defs>
+            {yAxis!.ticks.map((t) => (
+              <g key={`y${t}`}>
+                <line x1={PAD.left} x2={PAD.left + plotW} y1={py(t)} y2={py(t)} stroke="var(--grid)" />
+                <text x={PAD.left - 6} y={py(t)} dy="0.32em" textAnchor="end" className="tick">
+                  {formatTick(t, yStep)}
+                </text>
+              </g>
+            ))}
+            {xTicks.map((t) => (
+              <text key={`x${t}`} x={px(t)} y={PAD.top + plotH + 16} textAnchor="middle" className="tick">
+                {formatValue(t)}
+              </text>
+            ))}
+            <line x1={PAD.left} x2={PAD.left + plotW} y1={PAD.top + plotH} y2={PAD.top + plotH} stroke="var(--muted)" />
+            <g clipPath={`url(#${clipId})`}>
               {markers?.map((m) =>
-                m.x >= view[0] && m.x <= view[1] ? (
-                  <ReferenceLine key={`${m.label}-${m.x}`} x={m.x} stroke="var(--muted)" strokeDasharray="3 3" />
+                m.x >= view![0] && m.x <= view![1] ? (
+                  <line key={`${m.label}-${m.x}`} x1={px(m.x)} x2={px(m.x)} y1={PAD.top} y2={PAD.top + plotH} stroke="var(--muted)" strokeDasharray="3 3">
+                    <title>{`${m.label} at step ${m.x}`}</title>
+                  </line>
                 ) : null,
               )}
-              <PlotLayer lines={lines} series={data.series} view={view} full={full!} onDomainChange={onDomainChange} hover={hover} onHover={setHover} />
-            </LineChart>
-          </ResponsiveContainer>
+              {data.series.map((s, k) => {
+                const line = lines[k]!;
+                return (
+                  <path
+                    key={line.id}
+                    className="plot-line"
+                    data-line={line.id}
+                    d={pathOf(s, px, py)}
+                    fill="none"
+                    stroke={line.color}
+                    strokeWidth={line.faint ? 1 : 2}
+                    strokeOpacity={line.faint ? 0.7 : 1}
+                    strokeLinejoin="round"
+                  />
+                );
+              })}
+              {/* Few points (the first minutes of a run): show each one; a line alone hides how sparse it is. */}
+              {data.series.map((s, k) => {
+                const line = lines[k]!;
+                if (line.faint || s.xs.length > 40) return null;
+                return (
+                  <g key={`${line.id}-dots`} fill={line.color}>
+                    {s.xs.map((x, i) => (
+                      <circle key={i} cx={px(x)} cy={py(s.ys[i]!)} r={2.5} />
+                    ))}
+                  </g>
+                );
+              })}
+              {drag && drag.from !== drag.to && (
+                <rect x={Math.min(px(drag.from), px(drag.to))} y={PAD.top} width={Math.abs(px(drag.to) - px(drag.from))} height={plotH} fill="var(--accent)" fillOpacity={0.12} />
+              )}
+              {hover && (
+                <g pointerEvents="none">
+                  <line x1={px(hover.x)} x2={px(hover.x)} y1={PAD.top} y2={PAD.top + plotH} stroke="var(--muted)" strokeDasharray="2 3" />
+                  {hover.values.map((v) => (
+                    <circle key={v.label} cx={px(hover.x)} cy={py(v.y)} r={3.5} fill={v.color} />
+                  ))}
+                </g>
+              )}
+            </g>
+            <rect
+              x={PAD.left}
+              y={PAD.top}
+              width={plotW}
+              height={plotH}
+              fill="transparent"
+              style={{ cursor: 'crosshair' }}
+              onMouseMove={onMove}
+              onMouseLeave={() => {
+                setHover(null);
+                setDrag(null);
+              }}
+              onMouseDown={(e) => {
+                const x = xAt(e.clientX);
+                setDrag({ from: x, to: x });
+              }}
+              onMouseUp={() => {
+                if (drag && Math.abs(px(drag.to) - px(drag.from)) > 4) onDomainChange([Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)]);
+                setDrag(null);
+              }}
+              onWheel={onWheel}
+            />
+          </svg>
         )}
         {hover && !empty && (
-          <div className="chart-tooltip" role="status" style={{ left: hover.left, top: 8 }}>
+          <div className="chart-tooltip" role="status" style={{ left: Math.min(px(hover.x) + 12, size.width - 160), top: 8 }}>
             <div className="num">step {formatValue(hover.x)}</div>
             {hover.values.map((v) => (
               <div key={v.label} className="num" style={{ color: v.color }}>
@@ -142,6 +261,15 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
       </div>
     </section>
   );
+}
+
+/** "M x0 y0 L x1 y1 ..." in pixels, rounded to 0.1 px (shorter strings, same picture). */
+function pathOf(s: VisibleSeries, px: (v: number) => number, py: (v: number) => number): string {
+  let d = '';
+  for (let i = 0; i < s.xs.length; i++) {
+    d += `${i === 0 ? 'M' : 'L'}${Math.round(px(s.xs[i]!) * 10) / 10},${Math.round(py(s.ys[i]!) * 10) / 10}`;
+  }
+  return d;
 }
 
 function lastFinite(ys: readonly (number | null)[]): number | null {
