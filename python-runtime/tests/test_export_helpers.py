@@ -54,7 +54,7 @@ def make_tokenizer(out: Path) -> PreTrainedTokenizerFast:
     return fast
 
 
-def make_base_model(out: Path, family: str = "llama", seed: int = 0) -> Path:
+def make_base_model(out: Path, family: str = "llama", seed: int = 0, tie: bool = False) -> Path:
     """Write a tiny random base model (hidden 64, 2 layers) plus its tokenizer to `out`."""
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = make_tokenizer(out)
@@ -70,7 +70,7 @@ def make_base_model(out: Path, family: str = "llama", seed: int = 0) -> Path:
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=False,
+        tie_word_embeddings=tie,
     )
     if family == "llama":
         model = LlamaForCausalLM(LlamaConfig(**common))

@@ -132,6 +132,15 @@ def test_qwen2_f16_has_biases_and_no_permutation(tmp_path, capsys):
     assert np.abs(values - expected).max() <= 1e-3 * np.abs(expected).max()
 
 
+def test_tied_embeddings_have_no_output_tensor(tmp_path, capsys):
+    """Small Qwen2.5 models tie lm_head to the embeddings; llama.cpp then reuses token_embd."""
+    base = make_base_model(tmp_path / "tied-base", "qwen2", tie=True)
+    ckpt = make_lora_checkpoint(tmp_path / "run-tied", base)
+    reader = gguf.GGUFReader(str(export_gguf(capsys, ckpt, tmp_path / "tied", "q8_0")))
+    names = {t.name for t in reader.tensors}
+    assert "token_embd.weight" in names and "output.weight" not in names
+
+
 def test_pre_tokenizer_names_for_llama3_and_qwen2_splits():
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
