@@ -65,7 +65,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (url.searchParams.has('token')) {
       res.setHeader('set-cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    await serveStatic(options.rendererDir, url.pathname, res, req.method === 'HEAD');
+    await serveStatic(options.rendererDir, url.pathname, res, req.method === 'HEAD', req);
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls } from '../../electron/shared/contract';
@@ -183,6 +184,23 @@ describe('static files', () => {
     }
     expect(await (await get('/assets/')).text()).toContain('<title>TuneDesk');
     expect((await get('/assets/missing.js')).status).toBe(404);
+  });
+
+  it('sends text assets gzipped to browsers that accept it, identical once unpacked', async () => {
+    const big = `console.log(${JSON.stringify('tunedesk '.repeat(2000))});`;
+    writeFileSync(join(base, 'renderer', 'assets', 'big.js'), big);
+    const raw = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: server.port, path: `/assets/big.js?token=${server.token}`, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw.encoding).toBe('gzip');
+    expect(raw.body.length).toBeLessThan(big.length / 10);
+    expect(gunzipSync(raw.body).toString()).toBe(big);
   });
 
   it('refuses traversal, encoded traversal and symlinks out of the build folder', async () => {
