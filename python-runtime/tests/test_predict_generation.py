@@ -122,6 +122,16 @@ def test_bad_file_line_is_reported_with_its_line_number(checkpoint, tmp_path, ca
     assert f"{data}:2" in events[-1]["message"]
 
 
+def test_prompts_are_read_from_a_json_array_with_line_numbers(tmp_path):
+    data = tmp_path / "eval.json"
+    data.write_text('[\n  {"instruction": "a", "output": "x"},\n\n  {"instruction": "b"}\n]\n')
+    rows = predict.read_prompts(data)
+    assert [(m[-1]["content"], ref, line) for m, ref, line in rows] == [("a", "x", 2), ("b", None, 4)]
+    data.write_text('[{"instruction": 3, "output": "x"}]')
+    with pytest.raises(predict.DataError, match=f"{data}:1"):
+        predict.read_prompts(data)
+
+
 def test_char_f1():
     assert predict.char_f1("abc", "abc") == 1.0
     assert predict.char_f1("abc", "xyz") == 0.0

@@ -174,20 +174,44 @@ def char_f1(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def read_prompts(path: Path) -> list[tuple[list[dict], str | None, int]]:
-    """(prompt messages, reference or None, line) for every sample of a JSONL file."""
-    from tunedesk.data.formats import sample_kind, to_messages
-
-    samples = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+def _json_objects(path: Path) -> list[tuple[int, Any]]:
+    """(line, object) for JSON lines, or for a JSON array (the other shape training accepts)."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"{path}:{exc.lineno}: not valid JSON ({exc.msg})", "Fix the JSON array."
+            ) from exc
+        # The line where each item starts, so problems point at the right place.
+        decoder, index, out = json.JSONDecoder(), text.index("[") + 1, []
+        for _ in items:
+            while text[index] in " \t\r\n,":
+                index += 1
+            obj, end = decoder.raw_decode(text, index)
+            out.append((text.count("\n", 0, index) + 1, obj))
+            index = end
+        return out
+    out = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            out.append((line_no, json.loads(line)))
         except json.JSONDecodeError as exc:
             raise DataError(
                 f"{path}:{line_no}: not valid JSON ({exc.msg})", "Fix that line; one JSON object per line."
             ) from exc
+    return out
+
+
+def read_prompts(path: Path) -> list[tuple[list[dict], str | None, int]]:
+    """(prompt messages, reference or None, line) for every sample of a JSONL file or JSON array."""
+    from tunedesk.data.formats import sample_kind, to_messages
+
+    samples = []
+    for line_no, obj in _json_objects(path):
         has_reference = True
         if isinstance(obj, dict) and sample_kind(obj) == "instruction" and "output" not in obj:
             obj, has_reference = {**obj, "output": ""}, False
