@@ -44,17 +44,18 @@ export async function measureLiveLatency(steps = 30): Promise<LatencyResult> {
     await page.goto(`${server.url}#/run/${runId}`);
     await page.waitForSelector('[data-testid="chart-Loss"]');
     // Record the wall-clock moment each new last step shows up in the chart.
-    await page.evaluate(() => {
-      const seen: Record<number, number> = {};
-      (window as unknown as { __seen: Record<number, number> }).__seen = seen;
-      const el = document.querySelector('[data-testid="chart-Loss"]')!;
+    // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
+    await page.evaluate(`(() => {
+      const seen = {};
+      window.__seen = seen;
+      const el = document.querySelector('[data-testid="chart-Loss"]');
       const note = () => {
         const x = Number(el.getAttribute('data-last-x'));
         if (Number.isFinite(x) && !(x in seen)) seen[x] = Date.now();
       };
       new MutationObserver(note).observe(el, { attributes: true, attributeFilter: ['data-last-x'] });
       note();
-    });
+    })()`);
     const deadline = Date.now() + 300_000;
     let seen: Record<number, number> = {};
     while (Date.now() < deadline) {
