@@ -85,6 +85,7 @@ export async function launchInRunDir(runDir: string, command: TrainCommand, extr
       stderr: logFd,
       env: { ...extraEnv, ...command.env },
       reject: false,
+      windowsHide: true, // detached on Windows would otherwise open a console window
     });
   let child: ReturnType<typeof spawn>;
   try {

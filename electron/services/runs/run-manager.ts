@@ -10,7 +10,7 @@ import type { TrainerEvent } from '../../shared/events';
 import { EventsTailer } from './events-tailer';
 import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
 import { LiveFanout, type RunListener } from './live-fanout';
-import { isSameProcessAlive, stopProcessTree, type StopOptions, type StopStage } from './process-tree';
+import { isSameProcessAlive, stopProcessTree, type StopStage } from './process-tree';
 import { planResume, ResumeRefusedError, type ResumePlan } from './resume-rules';
 import {
   readLogTail,
@@ -18,7 +18,6 @@ import {
   readTrainerConfig,
   runFiles,
   writeJsonAtomic,
-  type ProcessInfo,
   type RunMeta,
   type RunParent,
   type TrainerConfig,
@@ -28,65 +27,11 @@ import { assertSafeRunId, makeRunId } from './run-id';
 import { gpuSetKey, RunQueue } from './run-queue';
 import { loadRunState } from './run-state';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
-import { nvidiaTelemetrySource, TelemetryPoller, type GpuTelemetrySource } from './telemetry';
+import { nvidiaTelemetrySource, TelemetryPoller } from './telemetry';
 import { trainerPythonPath } from '../python-env/trainer-python';
+import { unmanagedMeta, type LiveRun, type ResumeOptions, type RunManagerOptions, type StartOptions } from './run-manager-types';
 
-export interface RunManagerOptions {
-  runsRoot: string;
-  /** The trainer's interpreter; default: the managed environment. */
-  python?: string;
-  /** GPU telemetry; default nvidia-smi via the hardware service, null for none. */
-  telemetry?: GpuTelemetrySource | null;
-  stop?: StopOptions;
-  /** Minimum time between two updates of one run to subscribers (default 100 ms ≈ 10/s). */
-  fanoutMs?: number;
-  /** Fallback poll of events files and of re-attached processes (default 2 s; fs.watch is the fast path). */
-  pollMs?: number;
-  /** Extra environment for the trainer (tests point HF caches somewhere harmless). */
-  env?: Record<string, string>;
-}
-
-interface LiveRun {
-  runId: string;
-  runDir: string;
-  meta: RunMeta;
-  summary: RunSummary;
-  tailer: EventsTailer | null;
-  process: ProcessInfo | null;
-  telemetry: TelemetryPoller | null;
-  liveness: NodeJS.Timeout | null;
-  ended: Promise<RunSummary>;
-  resolveEnded: (summary: RunSummary) => void;
-  stopping: boolean;
-  /** The end has been recorded and announced (exactly once). */
-  done: boolean;
-}
-
-export interface StartOptions {
-  /** Fixed run id (tests, imports); default `<time>-<method>-<short>`. */
-  runId?: string;
-  /** GPU indices; several go through the DeepSpeed launcher. Default: the trainer's device choice. */
-  gpus?: number[];
-  /** Where relative paths in the config are relative to (default: the current directory). */
-  baseDir?: string;
-  parent?: RunParent;
-  preset?: string;
-  /** 'preflight': a two-step probe run, hidden from the runs list (see preflight.ts). */
-  kind?: 'preflight';
-}
-
-export interface ResumeOptions {
-  /** Checkpoint step; default the last complete checkpoint. */
-  step?: number;
-  /** Settings to change, in the trainer's flag names (max_steps, learning_rate, ...). */
-  overrides?: TrainerConfig;
-  runId?: string;
-  gpus?: number[];
-  baseDir?: string;
-}
-
-/** run-meta.json stand-in for a run made without the app (by hand with `python -m tunedesk train`). */
-const unmanagedMeta = (runId: string): RunMeta => ({ run_id: runId, created_at: 0, gpus: [], parent: null });
+export type { ResumeOptions, RunManagerOptions, StartOptions } from './run-manager-types';
 
 export class RunManager {
   private readonly runs = new Map<string, LiveRun>();
