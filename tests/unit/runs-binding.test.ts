@@ -7,8 +7,31 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiContext, type ApiContext } from '../../electron/services/api/context';
 import { dispatch } from '../../electron/services/api/dispatch';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
+import { readEventsFile } from '../../electron/services/runs/events-tailer';
+import { applyEvents, emptySummary, type RunSummary } from '../../electron/services/runs/run-summary';
+import type { RunListing } from '../../electron/services/checkpoints/run-list';
+import { topics } from '../../electron/shared/contract';
+import type { runListingSchema, runSummarySchema } from '../../electron/shared/contract/runs';
+import type { z } from 'zod';
+import type { TrainerEvent } from '../../electron/shared/events';
+
+// Compile-time: the contract's schemas describe exactly what the services produce.
+const _summaryFits: z.infer<typeof runSummarySchema> = {} as RunSummary;
+const _listingFits: z.infer<typeof runListingSchema> = {} as RunListing;
+void _summaryFits;
+void _listingFits;
 
 const golden = join(__dirname, '..', 'fixtures', 'golden-events');
+
+describe('the runs.update topic', () => {
+  it('accepts what the run manager publishes (summary + events of a golden run)', async () => {
+    const events: TrainerEvent[] = [];
+    await readEventsFile(join(golden, 'completed-run.jsonl'), (e) => events.push(...e));
+    const summary = applyEvents(emptySummary('demo', 'running'), events);
+    expect(topics['runs.update'].event.safeParse({ runId: 'demo', summary, events }).success).toBe(true);
+    expect(topics['runs.update'].event.safeParse({ runId: 'demo', summary: { ...summary, status: 'exploded' }, events }).success).toBe(false);
+  });
+});
 
 describe('runs calls through the dispatcher', () => {
   let dir = '';
