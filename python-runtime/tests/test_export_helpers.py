@@ -78,6 +78,12 @@ def make_base_model(out: Path, family: str = "llama", seed: int = 0, tie: bool =
         model = GlmForCausalLM(GlmConfig(head_dim=16, **common))
     elif family == "qwen2":
         model = Qwen2ForCausalLM(Qwen2Config(**common))
+    elif family == "qwen3":
+        from transformers import Qwen3Config, Qwen3ForCausalLM
+
+        model = Qwen3ForCausalLM(
+            Qwen3Config(head_dim=32, **common)
+        )  # heads * head_dim != hidden, as in Qwen3
     else:
         raise ValueError(family)
     # Random init gives near-zero logits; a larger spread makes logit comparisons meaningful.

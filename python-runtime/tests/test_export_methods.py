@@ -98,5 +98,7 @@ def test_gguf_refuses_ptuning_and_unsupported_families_before_starting(tmp_path,
     assert cli.main(["--checkpoint", str(ckpt), "--out", str(tmp_path / "g"), "--format", "gguf"]) == 1
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert [e["type"] for e in events] == ["export_finished"]  # refused before any progress
-    assert "'glm'" in events[0]["error"]["message"] and "Llama and Qwen2" in events[0]["error"]["message"]
+    assert (
+        "'glm'" in events[0]["error"]["message"] and "Llama, Qwen2 and Qwen3" in events[0]["error"]["message"]
+    )
     assert not (tmp_path / "g").exists()

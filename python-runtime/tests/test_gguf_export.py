@@ -132,6 +132,16 @@ def test_qwen2_f16_has_biases_and_no_permutation(tmp_path, capsys):
     assert np.abs(values - expected).max() <= 1e-3 * np.abs(expected).max()
 
 
+def test_qwen3_has_its_query_key_norms(tmp_path, capsys):
+    base = make_base_model(tmp_path / "q3-base", "qwen3")
+    ckpt = make_lora_checkpoint(tmp_path / "run-q3", base)
+    reader = gguf.GGUFReader(str(export_gguf(capsys, ckpt, tmp_path / "q3", "fp16")))
+    assert field(reader, "general.architecture") == "qwen3"
+    assert field(reader, "qwen3.attention.key_length") == 32  # head_dim is explicit in Qwen3
+    names = {t.name for t in reader.tensors}
+    assert {"blk.0.attn_q_norm.weight", "blk.0.attn_k_norm.weight"} <= names
+
+
 def test_tied_embeddings_have_no_output_tensor(tmp_path, capsys):
     """Small Qwen2.5 models tie lm_head to the embeddings; llama.cpp then reuses token_embd."""
     base = make_base_model(tmp_path / "tied-base", "qwen2", tie=True)

@@ -1,9 +1,9 @@
 """GGUF export for llama.cpp and Ollama, written with the `gguf` package.
 
-Supported: the Llama and Qwen2 families with a byte-level BPE ("gpt2") tokenizer, in f32,
+Supported: the Llama, Qwen2 and Qwen3 families with a byte-level BPE ("gpt2") tokenizer, in f32,
 f16, bf16 and q8_0. Tensor names come from gguf's own HF→GGUF name map; metadata keys are
 those llama.cpp's loader reads. llama.cpp's rotary layout differs from HF's for Llama, so
-q/k projections are permuted back exactly as convert_hf_to_gguf.py does (not for Qwen2,
+q/k projections are permuted back exactly as convert_hf_to_gguf.py does (not for Qwen2/3,
 whose converter does not permute). Verification reads the file back.
 """
 
@@ -22,9 +22,9 @@ from tunedesk.errors import ConfigError
 from tunedesk.export.source import CheckpointSource
 
 # HF model_type -> gguf architecture name; whether q/k need llama.cpp's rotary permutation.
-FAMILIES = {"llama": ("llama", True), "qwen2": ("qwen2", False)}
+FAMILIES = {"llama": ("llama", True), "qwen2": ("qwen2", False), "qwen3": ("qwen3", False)}
 WHY_UNSUPPORTED = (
-    "TuneDesk's GGUF writer covers the Llama and Qwen2 families (their tensor layout and metadata are "
+    "TuneDesk's GGUF writer covers the Llama, Qwen2 and Qwen3 families (their tensor layout and metadata are "
     "checked here); other families need architecture-specific tensors and keys"
 )
 # llama.cpp picks its pre-tokenizer (how text is split before BPE) by name; these are the splits
