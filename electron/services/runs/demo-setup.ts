@@ -33,5 +33,8 @@ export function presetRunConfig(preset: Preset, model: string | undefined, extra
   if (typeof config.model_name_or_path !== 'string') {
     throw new Error(`preset ${preset.id} needs a model: pass --model <local model folder>`);
   }
+  if (typeof config.train_path !== 'string') {
+    throw new Error(`preset ${preset.id} needs training data: pass --data <file> (JSON lines, as the original scripts read)`);
+  }
   return config;
 }
