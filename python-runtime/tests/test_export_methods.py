@@ -70,11 +70,13 @@ def test_ptuning_bundle_loads_with_peft_and_reproduces_training_logits(base, tmp
 
     ckpt = make_ptuning_checkpoint(tmp_path / f"run-pt{version}", base, version=version)
     out = tmp_path / f"pt{version}-export"
-    code = cli.main(["--checkpoint", str(ckpt), "--out", str(out)])
+    code = cli.main(["--checkpoint", str(ckpt), "--out", str(out), "--dtype", "fp16"])
     captured = capsys.readouterr()
     assert code == 0
     assert "cannot be folded into the weights" in captured.err  # said plainly, not buried in a file
+    assert "does not apply" in captured.err
     record = json.loads((out / "export.json").read_text())
+    assert record["dtype"] == "fp32"
     assert record["kind"] == "ptuning-adapter" and record["base_model"] == str(base)
     assert (out / "adapter" / "adapter_config.json").is_file() and "PeftModel" in (
         out / "README.md"

@@ -85,6 +85,9 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
     source = open_checkpoint(options.checkpoint)
     dtype = resolve_dtype(options)
     ptuning = source.method == "ptuning"
+    if ptuning and dtype != "fp32":
+        say(f"P-Tuning exports keep the prefix as trained (fp32); --dtype {dtype} does not apply to it")
+        dtype = "fp32"
     if options.fmt == "gguf":
         if ptuning:
             raise ConfigError(
