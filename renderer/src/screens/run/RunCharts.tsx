@@ -49,7 +49,7 @@ function buildCharts(metrics: readonly MetricPoint[], evals: readonly EvalPoint[
   const evalLoss = metricSeries(evals.map((e) => ({ ...e, epoch: 0 })), 'eval_loss');
   const lossLines: ChartLine[] = [
     { id: 'loss_raw', label: 'raw', xs: loss.xs, ys: loss.ys, color: 'var(--chart-raw)', faint: true },
-    { id: 'loss_smooth', label: 'loss (smoothed)', xs: loss.xs, ys: smoothEma(loss.ys, weight), color: 'var(--chart-1)' },
+    { id: 'loss_smooth', label: weight > 0 ? 'loss (smoothed)' : 'loss', xs: loss.xs, ys: smoothEma(loss.ys, weight), color: 'var(--chart-1)' },
   ];
   if (evalLoss.xs.length) lossLines.push({ id: 'eval_loss', label: 'eval loss', ...evalLoss, color: 'var(--chart-2)' });
   const one = (key: string, label: string, color: string): ChartLine => ({ id: key, label, ...metricSeries(metrics, key), color });

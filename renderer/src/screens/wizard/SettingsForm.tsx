@@ -23,26 +23,32 @@ export function SettingsForm() {
 
 function SettingField({ spec, value, error, onChange }: { spec: SettingSpec; value: unknown; error?: string; onChange(v: ReturnType<typeof parseSettingInput>): void }) {
   const id = `setting-${spec.key}`;
+  // The label is only the setting's name (its accessible name); the help and any problem are its
+  // description, so screen readers read "Learning rate, edit, Step size; too high...".
+  const help = (
+    <span id={`${id}-help`} className="help" style={{ fontSize: '0.8rem', color: error ? 'var(--bad)' : undefined }}>
+      {error ?? spec.help}
+    </span>
+  );
   if (spec.type === 'bool') {
     return (
-      <label className="row" style={{ gap: 6, alignItems: 'flex-start' }} title={spec.help}>
-        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
-        <span>
-          {spec.label}
-          <br />
-          <span className="help" style={{ fontSize: '0.8rem' }}>
-            {spec.help}
-          </span>
+      <div className="row" style={{ gap: 6, alignItems: 'flex-start' }}>
+        <input id={id} type="checkbox" checked={value === true} aria-describedby={`${id}-help`} onChange={(e) => onChange(e.target.checked)} />
+        <span className="stack" style={{ gap: 0 }}>
+          <label htmlFor={id}>{spec.label}</label>
+          {help}
         </span>
-      </label>
+      </div>
     );
   }
   const text = value === null || value === undefined ? '' : String(value);
   return (
-    <label className="field" htmlFor={id}>
-      <span>{spec.label}</span>
+    <div className="field">
+      <label htmlFor={id} style={{ color: 'var(--muted)' }}>
+        {spec.label}
+      </label>
       {spec.type === 'choice' ? (
-        <select id={id} value={text} onChange={(e) => onChange(parseSettingInput(spec, e.target.value))}>
+        <select id={id} value={text} aria-describedby={`${id}-help`} onChange={(e) => onChange(parseSettingInput(spec, e.target.value))}>
           {spec.choices!.map((c) => (
             <option key={c} value={c}>
               {c === '' ? 'default' : c}
@@ -59,9 +65,7 @@ function SettingField({ spec, value, error, onChange }: { spec: SettingSpec; val
           onChange={(e) => onChange(parseSettingInput(spec, e.target.value))}
         />
       )}
-      <span id={`${id}-help`} className="help" style={{ fontSize: '0.8rem', color: error ? 'var(--bad)' : undefined }}>
-        {error ?? spec.help}
-      </span>
-    </label>
+      {help}
+    </div>
   );
 }
