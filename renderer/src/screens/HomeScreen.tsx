@@ -67,7 +67,14 @@ function MachineCards({ hw }: { hw: HardwareReport }) {
         {hw.gpus.length === 0 && (
           <article className="card">
             <h3>No GPU found</h3>
-            <p className="help">{hw.sources.map((s) => s.detail).join(' ') || 'Training will run on the CPU: fine for the demo and tiny models.'}</p>
+            <p className="help">Training will run on the CPU: fine for the demo and tiny models.</p>
+            <ul className="help" style={{ paddingLeft: 18, margin: 0, fontSize: '0.85rem' }}>
+              {hw.sources.map((s) => (
+                <li key={s.name}>
+                  {s.name}: {s.detail}
+                </li>
+              ))}
+            </ul>
           </article>
         )}
         <article className="card" aria-label="Memory">
