@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +72,22 @@ describe('runs and checkpoints from the run folders alone', () => {
     const crashed = await loadRunState(join(root, 'crashed'));
     expect(crashed.summary.logTail).toEqual(['loading', 'step 1/4 loss 4.1', 'Killed']);
     expect(crashed.summary.lastCheckpoint).toEqual({ step: 2, path: 'checkpoints/step-000002' });
+  });
+
+  it('re-reads only what was appended, and starts over when the events file is replaced', async () => {
+    const lines = golden('completed-run.jsonl').split('\n');
+    const dir = makeRun('growing', lines.slice(0, 3).join('\n') + '\n');
+    expect((await loadRunState(dir)).summary.step).toBe(1);
+    appendFileSync(join(dir, 'events.jsonl'), lines.slice(3).join('\n'));
+    const grown = await loadRunState(dir);
+    expect(grown.summary).toMatchObject({ status: 'completed', step: 4 });
+    // A new file under the same name (a run folder deleted and made again) is read from its start.
+    rmSync(join(dir, 'events.jsonl'));
+    // (longer than what was read, so only the changed start can tell the files apart)
+    writeFileSync(join(dir, 'events.jsonl'), golden('cancelled-run.jsonl').repeat(3));
+    const replaced = await loadRunState(dir);
+    expect(replaced.summary).toMatchObject({ status: 'cancelled', method: 'freeze', bestLoss: 4.0 });
+    expect(replaced.summary.lastEval).toEqual({}); // nothing of the completed run's events
   });
 
   it('counts malformed lines and names the first with its line number', async () => {

@@ -1,9 +1,9 @@
 // What state a run directory is in, from its own files: events.jsonl decides (run_finished);
 // without it, a process that still runs (pid AND start time match) means running, one that is
 // gone means crashed, and no process at all means the run is still queued.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readEventsFile, type MalformedLine } from './events-tailer';
+import { EventsTailer, type MalformedLine } from './events-tailer';
 import { isSameProcessAlive } from './process-tree';
 import {
   readLogTail,
@@ -38,6 +38,59 @@ export interface RunState {
  */
 export const UNMANAGED_STALE_SECONDS = 300;
 
+interface Folded {
+  /** The file's first bytes: a replaced file (same name, new run) is never mixed in, even when
+   * the file system reuses the inode. */
+  head: string;
+  tailer: EventsTailer;
+  summary: RunSummary;
+  malformed: number;
+  firstMalformed: MalformedLine | null;
+}
+
+/**
+ * Events folded so far, per events file: listing runs again (the runs screen refreshes) reads only
+ * what was appended since, not a long run's whole history each time. Bounded: oldest entries go.
+ */
+const foldedCache = new Map<string, Folded>();
+const HEAD_BYTES = 256;
+
+async function fileHead(file: string, bytes: number): Promise<string> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return '';
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1');
+  } finally {
+    await handle.close();
+  }
+}
+const FOLDED_CACHE_MAX = 500;
+
+async function foldEvents(file: string, runId: string): Promise<Folded> {
+  let entry = foldedCache.get(file);
+  const info = await stat(file).catch(() => null);
+  // A file that vanished, shrank or was replaced: start over.
+  if (entry && (!info || info.size < entry.tailer.position || (await fileHead(file, entry.head.length)) !== entry.head)) entry = undefined;
+  if (!entry) {
+    const fresh: Folded = { head: await fileHead(file, HEAD_BYTES), tailer: null as unknown as EventsTailer, summary: emptySummary(runId, 'queued'), malformed: 0, firstMalformed: null };
+    fresh.tailer = new EventsTailer(file, {
+      onEvents: (events) => (fresh.summary = applyEvents(fresh.summary, events)),
+      onMalformed: (problem) => {
+        fresh.malformed += 1;
+        fresh.firstMalformed ??= problem;
+      },
+    });
+    entry = fresh;
+  }
+  await entry.tailer.readNew();
+  foldedCache.delete(file); // re-insert: the Map's order is the recency order
+  foldedCache.set(file, entry);
+  if (foldedCache.size > FOLDED_CACHE_MAX) foldedCache.delete(foldedCache.keys().next().value!);
+  return entry;
+}
+
 export async function loadRunState(runDir: string): Promise<RunState> {
   const files = runFiles(runDir);
   const problems: string[] = [];
@@ -45,20 +98,10 @@ export async function loadRunState(runDir: string): Promise<RunState> {
   const meta = await readRunMeta(runDir).catch((error: Error) => (problems.push(error.message), null));
   const processInfo = await readProcessInfo(runDir).catch((error: Error) => (problems.push(error.message), null));
   const runId = basename(runDir); // the trainer names its run after the directory, and so do we
-  let summary = emptySummary(runId, 'queued');
-  let malformed = 0;
-  let firstMalformed: MalformedLine | null = null;
-  await readEventsFile(
-    files.events,
-    (events) => (summary = applyEvents(summary, events)),
-    (problem) => {
-      malformed += 1;
-      firstMalformed ??= problem;
-    },
-  );
-  summary = { ...summary, malformedLines: malformed };
-  if (firstMalformed) {
-    const m = firstMalformed as MalformedLine;
+  const folded = await foldEvents(files.events, runId);
+  let summary = { ...folded.summary, malformedLines: folded.malformed };
+  if (folded.firstMalformed) {
+    const m = folded.firstMalformed;
     problems.push(`${m.file}:${m.line}: ${m.error}`);
   }
   let alive = false;
