@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
 import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
+import { killLeftoverRuns } from '../unit/runs-cleanup';
 
 let root = '';
 const cli = (args: string[]) =>
@@ -20,7 +21,10 @@ beforeAll(async () => {
   root = mkdtempSync(join(ARTIFACTS, 'cli-'));
   writeFileSync(join(root, 'long.json'), JSON.stringify(tinyConfig(model, { max_steps: 500, save_model_step: 1000 })));
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftoverRuns(root);
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe('tunedesk train / runs / stop / resume', () => {
   it('rejects a call without --preset or --config with the usage', async () => {

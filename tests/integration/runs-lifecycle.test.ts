@@ -12,6 +12,7 @@ import { ResumeRefusedError } from '../../electron/services/runs/resume-rules';
 import { readProcessInfo, readRunMeta } from '../../electron/services/runs/run-files';
 import { RunManager } from '../../electron/services/runs/run-manager';
 import { ARTIFACTS, demoModel, metricSteps, tinyConfig, TRAINER_ENV, waitFor } from './runs-helpers';
+import { killLeftoverRuns } from '../unit/runs-cleanup';
 
 let model = '';
 let root = '';
@@ -28,6 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const m of managers) await m.close();
+  killLeftoverRuns(root);
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -9,12 +9,16 @@ import { listRuns } from '../../electron/services/checkpoints/run-list';
 import { groupMembersLinux, isPidAlive } from '../../electron/services/runs/process-tree';
 import { readProcessInfo } from '../../electron/services/runs/run-files';
 import { RunManager } from '../../electron/services/runs/run-manager';
+import { killLeftoverRuns } from './runs-cleanup';
 
 const fakePython = join(__dirname, '..', 'fixtures', 'fake-processes', 'fake-python.sh');
 
 describe.runIf(process.platform === 'linux')('run manager stop on a process tree', () => {
   let root = '';
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => {
+    killLeftoverRuns(root);
+    rmSync(root, { recursive: true, force: true });
+  });
 
   async function waitForFile(path: string) {
     for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25));

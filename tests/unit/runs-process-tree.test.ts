@@ -44,13 +44,26 @@ describe('process identity', () => {
 
 describe.runIf(linux)('stopping a process tree', () => {
   let dir = '';
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  let leader = 0;
+  afterEach(() => {
+    // a failed assertion must not leak the tree into the next test
+    if (leader) {
+      try {
+        process.kill(-leader, 'SIGKILL');
+      } catch {
+        // already gone: the test ended it
+      }
+    }
+    leader = 0;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   async function startTree(env: Record<string, string>) {
     dir = mkdtempSync(join(tmpdir(), 'tunedesk-tree-'));
     const child = execa(process.execPath, [fixture], { cwd: dir, detached: true, stdio: 'ignore', env, reject: false });
     child.unref();
     const pid = child.pid!;
+    leader = pid;
     // wait until both descendants exist
     for (let i = 0; i < 100 && !existsSync(join(dir, 'grandchild.pid')); i++) await new Promise((r) => setTimeout(r, 50));
     const descendants = [Number(readFileSync(join(dir, 'child.pid'), 'utf8')), Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'))];
