@@ -195,12 +195,11 @@ describe.skipIf(missing !== null)('TuneDesk in the browser', () => {
       await expect.poll(() => rawPoints('Loss'), { timeout: 120_000, interval: 500 }).toBeGreaterThan(afterReload);
       expect(await chart('Loss').getAttribute('data-first-x')).toBe(firstBefore);
       // One point per step, none missing and none twice: the curve continues, it does not restart.
-      const [first, last, points] = [
-        Number(await chart('Loss').getAttribute('data-first-x')),
-        Number(await chart('Loss').getAttribute('data-last-x')),
-        await rawPoints('Loss'),
-      ];
-      expect(last - first + 1).toBe(points);
+      // Read in one go: a point arriving between separate reads would look like a gap or a duplicate.
+      const [first, last, points] = await chart('Loss').evaluate((el) =>
+        ['data-first-x', 'data-last-x', 'data-raw-points'].map((a) => Number(el.getAttribute(a))),
+      );
+      expect(last! - first! + 1).toBe(points);
       await shot(page, 'reload', '2-after-reload');
     } finally {
       await callApi(server, 'runs.stop', { runId });

@@ -9,6 +9,7 @@ import { parseEventLine, type TrainerEvent } from '../../electron/shared/events'
 import { ApiProvider } from '../../renderer/src/api-context';
 import { parseRoute, routeHash, type Route } from '../../renderer/src/route';
 import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
+import { PreflightCheck } from '../../renderer/src/screens/wizard/PreflightCheck';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
 import { useRunsStore } from '../../renderer/src/stores/runs-store';
 import { useWizardStore } from '../../renderer/src/stores/wizard-store';
@@ -162,6 +163,34 @@ describe('Wizard data step', () => {
     fireEvent.click(screen.getByLabelText(/skip the 2 bad line/));
     await waitFor(() => expect(next.disabled).toBe(false));
     expect(useWizardStore.getState().draft.skip_bad_lines).toBe(true);
+  });
+});
+
+describe('Preflight on the review step', () => {
+  it('shows the measured peak beside the estimate and applies a ladder step', async () => {
+    const api = stubApi({
+      'runs.preflight': () => ({
+        status: 'measured',
+        measuredPeakGb: 30.5,
+        estimateGb: 28,
+        budgetGb: 24,
+        fits: false,
+        longestSamples: true,
+        ladder: [{ change: 'Turn on gradient checkpointing', settings: { gradient_checkpointing: true }, why: 'recomputes activations' }],
+        error: null,
+      }),
+    });
+    render(
+      <ApiProvider client={api.client}>
+        <PreflightCheck config={{ train_type: 'lora', learning_rate: 1e-4, max_len: 512, per_device_train_batch_size: 1, num_train_epochs: 1, train_path: '/d', model_name_or_path: '/m' }} />
+      </ApiProvider>,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Measure' }));
+    const result = await screen.findByTestId('preflight');
+    expect(result.textContent).toContain('Measured peak 30.50 GB (estimated 28.00 GB) of 24.0 GB available: it would not fit.');
+    useWizardStore.getState().set('gradient_checkpointing', false);
+    fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    expect(useWizardStore.getState().draft.gradient_checkpointing).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import { navigate } from '../../route';
 import { cliCommand, describeDraft, validateDraft, type RunConfigDraft } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
 import type { CallRequest } from '../../api';
+import { PreflightCheck } from './PreflightCheck';
 
 export function ReviewStep() {
   const api = useApi();
@@ -66,6 +67,7 @@ export function ReviewStep() {
           {command}
         </pre>
       </section>
+      {problems.length === 0 && <PreflightCheck config={toRunConfig(draft) as CallRequest<'runs.preflight'>['config']} />}
       {problems.length > 0 && (
         <div className="alert bad" role="alert">
           <ul className="errors">
