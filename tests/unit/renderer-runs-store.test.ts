@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseEventLine, type TrainerEvent } from '../../electron/shared/events';
 import { applyEvents, emptyRunState } from '../../renderer/src/stores/run-events';
-import { eventsAfterHistory, useRunsStore, withSummary, type RunSummaryView } from '../../renderer/src/stores/runs-store';
+import { TELEMETRY_LIMIT, eventsAfterHistory, useRunsStore, withSummary, withTelemetry, type RunSummaryView } from '../../renderer/src/stores/runs-store';
+import { telemetryCharts } from '../../renderer/src/screens/run/RunCharts';
 
 const events: TrainerEvent[] = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'golden-events', 'completed-run.jsonl'), 'utf8')
   .split('\n')
@@ -78,5 +79,34 @@ describe('eventsAfterHistory', () => {
   });
   it('keeps everything when the history is empty', () => {
     expect(eventsAfterHistory([], events.slice(0, 2))).toEqual(events.slice(0, 2));
+  });
+});
+
+describe('GPU telemetry from live updates', () => {
+  it('is collected per GPU at the run step, only from live updates', () => {
+    const gpu = (index: number, util: number, memMb: number) => ({ index, memUsedMb: memMb, memTotalMb: 81920, utilizationPct: util, temperatureC: 60 });
+    const store = useRunsStore.getState();
+    store.beginAttach('r');
+    store.loadHistory('r', summary('running'), events.slice(0, 3));
+    useRunsStore.getState().ingest('r', summary('running', { telemetry: [gpu(0, 95, 40960), gpu(1, 90, 20480)] }), events.slice(3, 4));
+    useRunsStore.getState().ingest('r', summary('running', { telemetry: [] }), events.slice(4, 6));
+    const view = useRunsStore.getState().runs.r!;
+    expect(view.telemetry).toEqual([
+      { step: 2, gpu: 0, utilizationPct: 95, memUsedGb: 40 },
+      { step: 2, gpu: 1, utilizationPct: 90, memUsedGb: 20 },
+    ]);
+    const charts = telemetryCharts(view.telemetry);
+    expect(charts.map((c) => c.title)).toEqual(['GPU utilization', 'GPU memory used (nvidia-smi)']);
+    expect(charts[0]!.lines.map((l) => [l.label, l.ys])).toEqual([
+      ['GPU 0', [95]],
+      ['GPU 1', [90]],
+    ]);
+  });
+
+  it('keeps a bounded number of readings', () => {
+    const many = Array.from({ length: TELEMETRY_LIMIT }, (_, i) => ({ step: i, gpu: 0, utilizationPct: 1, memUsedGb: 1 }));
+    const next = withTelemetry(many, summary('running', { telemetry: [{ index: 0, memUsedMb: 1024, memTotalMb: 2048, utilizationPct: 50, temperatureC: null }] }), 99);
+    expect(next).toHaveLength(TELEMETRY_LIMIT);
+    expect(next.at(-1)).toEqual({ step: 99, gpu: 0, utilizationPct: 50, memUsedGb: 1 });
   });
 });

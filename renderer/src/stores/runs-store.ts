@@ -19,8 +19,21 @@ export interface RunSummaryView {
   telemetry?: { index: number; memUsedMb: number | null; memTotalMb: number | null; utilizationPct: number | null; temperatureC: number | null }[];
 }
 
+/** One GPU reading pushed with a live update (nvidia-smi, every ~2 s), placed at the run's step. */
+export interface TelemetryPoint {
+  step: number;
+  gpu: number;
+  utilizationPct: number | null;
+  memUsedGb: number | null;
+}
+
+/** Enough for hours of 2-second samples; older ones drop off (the run directory keeps them). */
+export const TELEMETRY_LIMIT = 20_000;
+
 export interface RunView {
   live: RunLiveState;
+  /** GPU readings seen while this page watched the run (live only, never persisted here). */
+  telemetry: TelemetryPoint[];
   summary: RunSummaryView | null;
   /** History loaded: live updates are applied directly from now on. */
   attached: boolean;
@@ -39,7 +52,17 @@ export interface RunsState {
   forget(runId: string): void;
 }
 
-const emptyView = (runId: string): RunView => ({ live: emptyRunState(runId), summary: null, attached: false, buffered: [] });
+const emptyView = (runId: string): RunView => ({ live: emptyRunState(runId), telemetry: [], summary: null, attached: false, buffered: [] });
+
+/** Appends the readings of a summary (one per GPU) at the run's current step; pure. */
+export function withTelemetry(points: TelemetryPoint[], summary: RunSummaryView | null, step: number): TelemetryPoint[] {
+  const readings = summary?.telemetry ?? [];
+  if (readings.length === 0) return points;
+  const next = points.concat(
+    readings.map((g) => ({ step, gpu: g.index, utilizationPct: g.utilizationPct, memUsedGb: g.memUsedMb === null ? null : g.memUsedMb / 1024 })),
+  );
+  return next.length > TELEMETRY_LIMIT ? next.slice(-TELEMETRY_LIMIT) : next;
+}
 
 /** The run manager knows what events cannot say (queued, crashed): its status wins. */
 export function withSummary(live: RunLiveState, summary: RunSummaryView | null): RunLiveState {
@@ -69,7 +92,7 @@ export const useRunsStore = create<RunsState>()((set) => ({
       const prev = s.runs[runId] ?? emptyView(runId);
       const all = [...events, ...eventsAfterHistory(events, prev.buffered)];
       const live = withSummary(applyEvents(emptyRunState(runId), all), summary);
-      return { runs: { ...s.runs, [runId]: { live, summary: summary ?? prev.summary, attached: true, buffered: [] } } };
+      return { runs: { ...s.runs, [runId]: { live, telemetry: prev.telemetry, summary: summary ?? prev.summary, attached: true, buffered: [] } } };
     }),
   ingest: (runId, summary, events) =>
     set((s) => {
@@ -78,7 +101,8 @@ export const useRunsStore = create<RunsState>()((set) => ({
         return { runs: { ...s.runs, [runId]: { ...prev, summary: summary ?? prev.summary, buffered: [...prev.buffered, ...events] } } };
       }
       const live = withSummary(applyEvents(prev.live, events), summary ?? prev.summary);
-      return { runs: { ...s.runs, [runId]: { ...prev, live, summary: summary ?? prev.summary } } };
+      const telemetry = withTelemetry(prev.telemetry, summary, live.step);
+      return { runs: { ...s.runs, [runId]: { ...prev, live, telemetry, summary: summary ?? prev.summary } } };
     }),
   forget: (runId) =>
     set((s) => {

@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { MetricChart } from '../../charts/MetricChart';
 import type { ChartLine, Domain } from '../../charts/chart-data';
 import type { EvalPoint, MetricPoint } from '../../stores/run-events';
+import type { TelemetryPoint } from '../../stores/runs-store';
 import { autoSmoothing, metricSeries, smoothEma } from '../../stores/run-selectors';
 
 export interface RunChartsProps {
@@ -14,11 +15,13 @@ export interface RunChartsProps {
   memoryLabel?: string;
   /** EMA weight for the smoothed loss; by default chosen from the number of points. */
   smoothing?: number;
+  /** GPU readings from the run manager (nvidia-smi): utilization and memory used per GPU. */
+  telemetry?: readonly TelemetryPoint[];
 }
 
-export function RunCharts({ metrics, evals = [], checkpointSteps = [], memoryLabel = 'Memory', smoothing }: RunChartsProps) {
+export function RunCharts({ metrics, evals = [], checkpointSteps = [], memoryLabel = 'Memory', smoothing, telemetry = [] }: RunChartsProps) {
   const [domain, setDomain] = useState<Domain | null>(null);
-  const charts = useMemo(() => buildCharts(metrics, evals, smoothing, memoryLabel), [metrics, evals, smoothing, memoryLabel]);
+  const charts = useMemo(() => [...buildCharts(metrics, evals, smoothing, memoryLabel), ...telemetryCharts(telemetry)], [metrics, evals, smoothing, memoryLabel, telemetry]);
   const markers = useMemo(() => checkpointSteps.map((x) => ({ x, label: 'checkpoint' })), [checkpointSteps]);
   return (
     <div className="grid charts">
@@ -64,9 +67,22 @@ function buildCharts(metrics: readonly MetricPoint[], evals: readonly EvalPoint[
       lines: [one('mem_gb', 'now', 'var(--chart-1)'), one('mem_peak_gb', 'peak', 'var(--chart-2)')],
     },
   ];
-  const util = metricSeries(metrics, 'gpu_util');
-  if (util.xs.length) {
-    charts.push({ title: 'GPU utilization', unit: '%', lines: [{ id: 'gpu_util', label: 'util', ...util, color: 'var(--chart-3)' }] });
-  }
   return charts;
+}
+
+const GPU_COLORS = ['var(--chart-3)', 'var(--chart-2)', 'var(--chart-4)', 'var(--chart-5)', 'var(--chart-1)'];
+
+/** Utilization and memory per GPU, one line per GPU, from the run manager's nvidia-smi readings. */
+export function telemetryCharts(points: readonly TelemetryPoint[]): ChartSpec[] {
+  if (points.length === 0) return [];
+  const gpus = [...new Set(points.map((p) => p.gpu))].sort((a, b) => a - b);
+  const linesOf = (pick: (p: TelemetryPoint) => number | null, key: string): ChartLine[] =>
+    gpus.map((gpu, i) => {
+      const mine = points.filter((p) => p.gpu === gpu);
+      return { id: `${key}-${gpu}`, label: `GPU ${gpu}`, xs: mine.map((p) => p.step), ys: mine.map(pick), color: GPU_COLORS[i % GPU_COLORS.length]! };
+    });
+  return [
+    { title: 'GPU utilization', unit: '%', lines: linesOf((p) => p.utilizationPct, 'util') },
+    { title: 'GPU memory used (nvidia-smi)', unit: 'GB', lines: linesOf((p) => p.memUsedGb, 'mem') },
+  ];
 }
