@@ -49,6 +49,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'bf16', label: 'bf16', help: 'bfloat16 mixed precision where the device supports it.', type: 'bool' },
   { key: 'fp16', label: 'fp16', help: 'float16 mixed precision (GPU).', type: 'bool' },
   { key: 'device', label: 'Device', help: 'auto picks the GPU when torch can use one.', type: 'choice', choices: ['auto', 'cuda', 'cpu', 'mps'] },
+  { key: 'ds_file', label: 'DeepSpeed config', help: 'A ZeRO config file (resources/deepspeed/ has ZeRO-2, ZeRO-3 and ZeRO-3 offload); empty: one device, no DeepSpeed.', type: 'text', methods: ['all', 'freeze', 'lora', 'ptuning'] },
   { key: 'lora_dim', label: 'LoRA rank', help: 'Size of the low-rank update; 8–64 is usual.', type: 'int', min: 1, max: 1024, basic: true, methods: ['lora'] },
   { key: 'lora_alpha', label: 'LoRA alpha', help: 'Scale of the update (often 2–4× the rank).', type: 'int', min: 1, methods: ['lora'] },
   { key: 'lora_dropout', label: 'LoRA dropout', help: 'Dropout on the LoRA path.', type: 'float', min: 0, max: 0.9, methods: ['lora'] },
