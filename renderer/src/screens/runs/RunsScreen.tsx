@@ -91,7 +91,7 @@ function RunRow({ run, selected, onToggle, open, onOpen, onChanged }: { run: Lis
         </td>
         <td className="num">{formatDuration(run.durationSeconds)}</td>
         <td>
-          <button type="button" onClick={onOpen} aria-expanded={open}>
+          <button type="button" onClick={onOpen} aria-expanded={open} aria-label={`${complete} checkpoint(s) of ${run.runId}`}>
             {complete} {open ? '▴' : '▾'}
           </button>
         </td>
