@@ -43,27 +43,3 @@ class MemoryMeter:
         rss = self._process.memory_info().rss
         peak = _peak_rss_bytes() or rss
         return {"mem_gb": round(rss / GB, 4), "mem_peak_gb": round(max(peak, rss) / GB, 4)}
-
-
-class HeapTrimmer:
-    """Hand freed heap memory back to the OS after each optimizer step (Linux glibc, CPU training).
-
-    A training step frees hundreds of activation and gradient buffers; glibc keeps the freed
-    heap pages mapped, so the process's resident memory ratchets up over the first steps and
-    stays there. ``malloc_trim(0)`` returns them (madvise) in well under a millisecond here,
-    which keeps the measured peak RSS at one step's working set. Elsewhere it does nothing.
-    """
-
-    def __init__(self, device_type: str):
-        self._trim = None
-        if device_type == "cpu" and sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                self._trim = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):  # musl or another libc: nothing to trim
-                self._trim = None
-
-    def __call__(self) -> None:
-        if self._trim is not None:
-            self._trim(0)

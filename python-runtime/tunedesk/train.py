@@ -225,7 +225,7 @@ def _method_from(argv: list[str]) -> str:
 
 def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
     from tunedesk.checkpoint import SaveRequest, prune_checkpoints, restore_rng, save_checkpoint
-    from tunedesk.memory import HeapTrimmer, MemoryMeter
+    from tunedesk.memory import MemoryMeter
     from tunedesk.signals import StopRequest
     from tunedesk.train_loop import Cancelled, LoopContext, TrainState, evaluate, run_loop
 
@@ -308,7 +308,6 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         stop,
         MemoryMeter(engine.device.type),
         save,
-        HeapTrimmer(engine.device.type),
     )
     began = time.perf_counter()
     try:

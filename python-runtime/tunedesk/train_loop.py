@@ -101,7 +101,6 @@ class LoopContext:
     stop: Any
     meter: Any
     save: Callable[[TrainState], None]  # writes a checkpoint at state.step
-    trim_heap: Callable[[], None] = lambda: None  # returns freed host memory to the OS (memory.HeapTrimmer)
 
 
 def _to_device(batch: dict, device) -> dict:
@@ -174,7 +173,6 @@ def run_loop(ctx: LoopContext, state: TrainState) -> TrainState:
                     "Lower --learning_rate, keep --max_grad_norm on, or use bf16 instead of fp16.",
                 )
             grad_norm = engine.step()
-            ctx.trim_heap()
             state.step += 1
             state.groups_done += 1
             state.last_loss = value
