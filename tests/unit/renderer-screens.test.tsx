@@ -9,6 +9,7 @@ import { parseEventLine, type TrainerEvent } from '../../electron/shared/events'
 import { ApiProvider } from '../../renderer/src/api-context';
 import { parseRoute, routeHash, type Route } from '../../renderer/src/route';
 import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
+import { MethodStep } from '../../renderer/src/screens/wizard/MethodStep';
 import { PreflightCheck } from '../../renderer/src/screens/wizard/PreflightCheck';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
 import { useRunsStore } from '../../renderer/src/stores/runs-store';
@@ -163,6 +164,51 @@ describe('Wizard data step', () => {
     fireEvent.click(screen.getByLabelText(/skip the 2 bad line/));
     await waitFor(() => expect(next.disabled).toBe(false));
     expect(useWizardStore.getState().draft.skip_bad_lines).toBe(true);
+  });
+});
+
+describe('Wizard method step', () => {
+  const plan = (planId: string, label: string, method: unknown, verdict: string) => ({
+    planId,
+    label,
+    method,
+    settings: { dtype: 'bf16', microBatch: 1, seqLen: 512, gradientCheckpointing: true, gpus: 1, zeroStage: 0, offloadOptimizer: false, offloadParams: false },
+    estimate: { perGpuBytes: 2e9, breakdown: { weights: 1e9, gradients: 0, optimizer: 0, activations: 5e8, logits: 2e8, overhead: 3e8 }, hostRamBytes: 1e9, trainableParams: 1, totalParams: 2, engine: 'torch', notes: [] },
+    verdict,
+    marginBytes: 1e9,
+    reason: `${label} reason`,
+    needs: verdict === 'unavailable' ? ['install DeepSpeed'] : [],
+  });
+  const recommendation = {
+    device: 'cuda',
+    gpuCount: 1,
+    budgetBytes: 24e9,
+    rows: [
+      plan('lora-r8', 'LoRA r8', { kind: 'lora', rank: 8, targets: ['q_proj', 'v_proj'] }, 'fits'),
+      plan('freeze-2', 'Freeze, last 2 layers', { kind: 'freeze', trainableLayers: 2 }, 'fits'),
+      plan('zero3', 'Full, ZeRO-3', { kind: 'full' }, 'unavailable'),
+    ],
+    best: 'lora-r8',
+    presets: [],
+    warnings: [],
+  };
+
+  it('applies the recommended plan until the user picks one, and hides unavailable plans from newcomers', async () => {
+    useWizardStore.setState({ step: 'method', draft: { ...useWizardStore.getState().draft, train_type: 'freeze', model_name_or_path: '/m' } });
+    const api = stubApi({ 'recommend.plan': () => recommendation, 'presets.list': () => ({ presets: [] }) });
+    render(
+      <ApiProvider client={api.client}>
+        <MethodStep />
+      </ApiProvider>,
+    );
+    await screen.findByTestId('recommendation');
+    await waitFor(() => expect(useWizardStore.getState().draft.train_type).toBe('lora'));
+    expect(useWizardStore.getState().draft.lora_module_name).toBe('q_proj,v_proj');
+    expect(screen.queryByText('Full, ZeRO-3')).toBeNull();
+    expect(screen.getByText(/1 more plan\(s\) need something/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('radio', { name: /Freeze, last 2 layers/ }));
+    expect(useWizardStore.getState().draft).toMatchObject({ train_type: 'freeze', trainable_layers: 2 });
+    expect(useWizardStore.getState().methodChosen).toBe(true);
   });
 });
 

@@ -28,6 +28,9 @@ export interface WizardState {
   model: ModelInfo | null;
   /** The data check passed (or the user chose to skip bad lines). */
   dataOk: boolean;
+  /** The user picked a method or preset themselves; until then the recommended plan is applied. */
+  methodChosen: boolean;
+  setMethodChosen(chosen: boolean): void;
   setStep(step: WizardStep): void;
   set(key: string, value: SettingValue): void;
   applyPreset(id: string, config: Record<string, unknown>): void;
@@ -42,11 +45,14 @@ export const useWizardStore = create<WizardState>()((set) => ({
   presetId: null,
   model: null,
   dataOk: false,
+  methodChosen: false,
+  setMethodChosen: (methodChosen) => set({ methodChosen }),
   setStep: (step) => set({ step }),
   set: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, presetId: s.presetId })),
   applyPreset: (id, config) =>
     set((s) => ({
       presetId: id,
+      methodChosen: true,
       // A preset never replaces the user's own model and data choice.
       draft: {
         ...s.draft,
@@ -57,7 +63,7 @@ export const useWizardStore = create<WizardState>()((set) => ({
     })),
   setModel: (dir, info) => set((s) => ({ model: info, draft: { ...s.draft, model_name_or_path: dir } })),
   setData: (path, ok) => set((s) => ({ dataOk: ok, draft: { ...s.draft, train_path: path } })),
-  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false }),
+  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, methodChosen: false }),
 }));
 
 /** Only plain values of a preset's config (it is validated by the host's schema already). */

@@ -1,5 +1,6 @@
 // Wizard step 3: how to train. The recommender's table as bars (estimated memory per method against
 // this machine's budget), presets as one-click cards, then the settings (all of them in expert mode).
+import { useEffect } from 'react';
 import type { Recommendation, RecommendationRow } from '../../../../electron/shared/contract/recommend';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useCall } from '../../components/useCall';
@@ -71,7 +72,14 @@ function RecommendationTable({ rec }: { rec: Recommendation }) {
   const hidden = rec.rows.length - shown.length;
   const choose = (row: RecommendationRow) => {
     for (const [k, v] of Object.entries(methodToConfig(row.method))) set(k, v);
+    useWizardStore.getState().setMethodChosen(true);
   };
+  // A newcomer who has not chosen gets the recommended plan applied (they can still pick another).
+  const best = rec.rows.find((r) => r.planId === rec.best);
+  useEffect(() => {
+    if (!best || useWizardStore.getState().methodChosen) return;
+    for (const [k, v] of Object.entries(methodToConfig(best.method))) useWizardStore.getState().set(k, v);
+  }, [best]);
   return (
     <section className="card" aria-label="Memory per method">
       <h3>
