@@ -63,7 +63,7 @@ export function ReviewStep() {
             {copied ? 'Copied' : 'Copy'}
           </button>
         </div>
-        <pre className="log" data-testid="cli-command">
+        <pre className="log" data-testid="cli-command" style={{ maxHeight: 'none' }}>
           {command}
         </pre>
       </section>
