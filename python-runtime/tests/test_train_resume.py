@@ -107,7 +107,7 @@ def test_stop_then_resume_in_the_same_run_directory_matches(assets, uninterrupte
     events = read_events(out)
     assert events[-1]["status"] == "cancelled" and events[-1]["step"] == 7
     assert "STOP file" in events[-1]["reason"]
-    os.remove(os.path.join(out, "STOP"))
+    assert os.path.exists(os.path.join(out, "STOP"))  # left behind: the new session must not obey it
     monkeypatch.setattr(RunReporter, "emit", emit)
     assert (
         train_module.main(args(assets, out, "--resume_from", os.path.join(out, "checkpoints", "step-000007")))
@@ -116,6 +116,7 @@ def test_stop_then_resume_in_the_same_run_directory_matches(assets, uninterrupte
     events = read_events(out)
     sessions = [i for i, e in enumerate(events) if e["type"] == "run_started"]
     assert len(sessions) == 2 and events[-1]["status"] == "completed"
+    assert any(e["type"] == "log" and "STOP file left" in e["message"] for e in events[sessions[1] :])
     assert_continues(curve(uninterrupted), curve(out), 1)  # one continuous curve, steps 1..12
 
 
