@@ -67,6 +67,9 @@ def test_seed_command_line_runs_scaled_down(assets, tmp_path):
     for key in ("loss", "lr", "grad_norm", "tokens_per_s", "samples_per_s", "mem_gb", "mem_peak_gb"):
         assert isinstance(metrics[-1]["values"][key], float), key
     assert metrics[-1]["values"]["mem_peak_gb"] >= metrics[-1]["values"]["mem_gb"] > 0
+    assert any(
+        e["type"] == "log" and "ds_file ds_zero2_no_offload.json is not used" in e["message"] for e in events
+    )
     assert json.loads((out / "run.json").read_text())["mode"] == "glm3"
     assert "step 16/16" in (out / "train.log").read_text()
     (checkpoint,) = complete_checkpoints(str(out))

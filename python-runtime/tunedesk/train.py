@@ -105,6 +105,8 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
 
     model_config = check_model_dir(config.model_name_or_path, config.trust_remote_code)
     engine, reason = create_engine(config)
+    if config.ds_file and engine.name == "torch":
+        reporter.log(f"ds_file {config.ds_file} is not used: the torch engine runs ({reason})", "warning")
     set_seed(config.seed)
     tokenizer = load_tokenizer(config.model_name_or_path, config.trust_remote_code)
     features, eval_features = load_data(config, tokenizer, reporter, run_dir)
