@@ -44,14 +44,27 @@ class Tee:
         return getattr(self._original, "encoding", "utf-8")
 
 
+def _writes_to(stream: Any, target: os.stat_result) -> bool:
+    try:
+        return os.path.samestat(os.fstat(stream.fileno()), target)
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 class TrainLog:
     """Tee stdout and stderr into <run>/train.log for the lifetime of the run."""
 
     def __init__(self, run_dir: str):
-        self._file = open(os.path.join(run_dir, "train.log"), "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        path = os.path.join(run_dir, "train.log")
+        self._file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
         self._saved = (sys.stdout, sys.stderr)
-        sys.stdout = Tee(sys.stdout, self._file)  # type: ignore[assignment]
-        sys.stderr = Tee(sys.stderr, self._file)  # type: ignore[assignment]
+        log_stat = os.fstat(self._file.fileno())
+        # The app launches the trainer with stdout/stderr already pointing at train.log; copying
+        # them there again would write every line twice.
+        if not _writes_to(sys.stdout, log_stat):
+            sys.stdout = Tee(sys.stdout, self._file)  # type: ignore[assignment]
+        if not _writes_to(sys.stderr, log_stat):
+            sys.stderr = Tee(sys.stderr, self._file)  # type: ignore[assignment]
 
     def close(self) -> None:
         sys.stdout, sys.stderr = self._saved

@@ -19,6 +19,10 @@ def special_id(tokenizer: Any, *names: str, mode: str) -> int:
     a converted ChatGLM one) has the string in its vocabulary.
     """
     get_command = getattr(tokenizer, "get_command", None)
+    added = getattr(tokenizer, "added_tokens_encoder", None) or {}
+    # Special (added) tokens first, for every name: a vocabulary learned from real text often
+    # has a plain "sop" or "eop" piece (from "philosophy", "people"), while import-chatglm keeps
+    # the special one as "<sop>" at the original id. Taking the plain piece trains a wrong id.
     for name in names:
         if callable(get_command):
             try:
@@ -27,6 +31,9 @@ def special_id(tokenizer: Any, *names: str, mode: str) -> int:
                 value = None
             if isinstance(value, int):
                 return value
+        if isinstance(added.get(name), int):
+            return added[name]
+    for name in names:
         found = _vocab_id(tokenizer, name)
         if found is not None:
             return found
