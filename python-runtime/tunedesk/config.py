@@ -108,6 +108,8 @@ class TrainConfig:
     """auto, cpu, cuda, cuda:N or mps."""
     skip_bad_lines: bool = False
     """Skip invalid data lines (counted and listed in bad_lines.txt) instead of refusing to start."""
+    allow_empty_output: bool = False
+    """Train on samples whose answer is empty (the originals did; spo_0.json has 22 such lines)."""
     trust_remote_code: bool = False
     """Allow a model directory's own Python code to run. Explicit consent: off unless given."""
     max_grad_norm: float = 1.0
@@ -118,7 +120,15 @@ class TrainConfig:
 
 
 # The originals declared these `store_true`; we keep that and also accept an explicit value.
-_STORE_TRUE = ("is_skip", "gradient_checkpointing", "bf16", "fp16", "skip_bad_lines", "trust_remote_code")
+_STORE_TRUE = (
+    "is_skip",
+    "gradient_checkpointing",
+    "bf16",
+    "fp16",
+    "skip_bad_lines",
+    "allow_empty_output",
+    "trust_remote_code",
+)
 
 HELP_EPILOG = """\
 Differences from the original ChatGLM-Finetuning train.py (flags keep their meaning otherwise):

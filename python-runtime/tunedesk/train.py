@@ -46,7 +46,9 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
     """Validate the whole file first (every bad line reported), then encode; split off eval data."""
     from tunedesk.data import encode_records, load_records
 
-    records, problems = load_records(config.train_path, skip_bad=config.skip_bad_lines)
+    records, problems = load_records(
+        config.train_path, skip_bad=config.skip_bad_lines, allow_empty_output=config.allow_empty_output
+    )
     if problems:
         listing = os.path.join(run_dir, "bad_lines.txt")
         with open(listing, "w", encoding="utf-8") as handle:
@@ -70,7 +72,9 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
     )
     eval_features: list = []
     if config.eval_path:
-        eval_records, _ = load_records(config.eval_path, skip_bad=config.skip_bad_lines)
+        eval_records, _ = load_records(
+            config.eval_path, skip_bad=config.skip_bad_lines, allow_empty_output=config.allow_empty_output
+        )
         eval_features, _ = encode(eval_records)
     elif config.eval_split > 0:
         held = max(1, int(len(features) * config.eval_split))
