@@ -19,7 +19,8 @@ describe('bundled presets', () => {
     expect(presets.map((p) => p.id).sort()).toEqual(['demo-cpu', 'freeze-last-4', 'full-zero3-offload', 'lora-24gb', 'lora-small-gpu', 'ptuning-v2']);
     const demo = presets.find((p) => p.id === 'demo-cpu')!;
     expect(demo).toMatchObject({ title: 'Demo on CPU', model: 'demo', hardware: { device: 'cpu' } });
-    expect(demo.config).toMatchObject({ train_type: 'lora', device: 'cpu', max_len: 128, train_path: 'resources/demo/train.jsonl' });
+    // The settings the data engineer measured to learn the demo (resources/demo/README.md): full training, 300 steps.
+    expect(demo.config).toMatchObject({ train_type: 'all', device: 'cpu', max_steps: 300, train_path: 'resources/demo/train.jsonl' });
   });
 
   it('maps each preset to a method and settings the estimator accepts', async () => {
