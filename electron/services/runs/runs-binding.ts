@@ -17,6 +17,8 @@ import { readEventsFile } from './events-tailer';
 import { runPreflight } from './preflight';
 import { planResume, ResumeRefusedError } from './resume-rules';
 import { readTrainerConfig, runFiles } from './run-files';
+import { loadPresets } from '../recommend/presets-store';
+import { DEMO_PRESET_ID, ensureDemoModel, presetRunConfig } from './demo-setup';
 import { RunManager } from './run-manager';
 import { loadRunState } from './run-state';
 
@@ -25,6 +27,7 @@ type RunsCall =
   | 'runs.get'
   | 'runs.history'
   | 'runs.start'
+  | 'runs.startDemo'
   | 'runs.stop'
   | 'runs.planResume'
   | 'runs.resume'
@@ -107,6 +110,15 @@ export const runsHandlers: HandlerMap<RunsCall> = {
   'runs.start': async ({ config, gpus, preset }, ctx) => {
     const manager = await runManagerFor(ctx);
     return { summary: await manager.start(config, { gpus, preset, baseDir: ctx.appRoot }) };
+  },
+  'runs.startDemo': async (_request, ctx) => {
+    const preset = (await loadPresets()).find((p) => p.id === DEMO_PRESET_ID);
+    if (!preset) throw new ApiError('internal', `the bundled preset ${DEMO_PRESET_ID} is missing`, 'Reinstall TuneDesk.');
+    const model = await ensureDemoModel(ctx.dataDir).catch((error: Error) => {
+      throw new ApiError('trainer_unavailable', error.message, 'Set up the trainer environment from Home, then try again.');
+    });
+    const manager = await runManagerFor(ctx);
+    return { summary: await manager.start(presetRunConfig(preset, model), { preset: preset.id, baseDir: ctx.appRoot }) };
   },
   'runs.stop': async ({ runId }, ctx) => ({ stage: await (await runManagerFor(ctx)).stop(runId) }),
   'runs.planResume': async ({ runId, overrides }, ctx) => {

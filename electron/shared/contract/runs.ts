@@ -148,6 +148,13 @@ export const runsCalls = {
     z.strictObject({ config: runConfigRequestSchema, gpus: gpus.optional(), preset: z.string().max(100).optional() }),
     z.object({ summary: runSummarySchema }),
   ),
+  /** The embedded demo with one click: makes the demo model once, then starts the demo-cpu preset. */
+  'runs.startDemo': call(
+    'Start the embedded demo: the tiny demo model (made in the data folder the first time) trained on the bundled ' +
+      'demo data with the demo-cpu preset. Returns at once with the new run (queued or running).',
+    z.strictObject({}),
+    z.object({ summary: runSummarySchema }),
+  ),
   /** Stop a run: STOP file (checkpoint saved), then SIGTERM, then SIGKILL; nothing is left running. */
   'runs.stop': call(
     'Stop a run. A queued run leaves the queue; a running one is asked to save and stop, then ended for sure. ' +

@@ -1,36 +1,40 @@
-// "Try the demo": the embedded tiny model on the bundled demo data, end to end.
-// The one-click start needs a demo call in the contract (the run manager has the pieces:
-// services/runs/demo-setup.ts), which does not exist yet. Until it does, the button says how to
-// start the same demo from a terminal; that run appears under Runs like any other, live.
+// "Try the demo": the embedded tiny model on the bundled demo data, end to end, with one click.
+// The host makes the demo model the first time (a few seconds) and starts the demo-cpu preset;
+// the button then opens that run's live dashboard.
 import { useState } from 'react';
+import { useApi } from '../../api-context';
+import { ErrorNote } from '../../components/ErrorNote';
+import { toUiError } from '../../components/useCall';
+import { navigate } from '../../route';
 
+/** The same demo from a terminal (shown as the fallback when the one-click start fails). */
 export const DEMO_COMMAND = 'npx tunedesk demo';
 
 export function DemoButton() {
-  const [open, setOpen] = useState(false);
-  const [copied, setCopied] = useState(false);
+  const api = useApi();
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+
+  const start = async () => {
+    setStarting(true);
+    setError(null);
+    try {
+      const { summary } = await api.invoke('runs.startDemo', {});
+      navigate({ screen: 'run', runId: summary.runId });
+    } catch (e) {
+      const ui = toUiError(e);
+      setError({ message: ui.message, hint: ui.hint ?? `Or start it from a terminal in the TuneDesk folder: ${DEMO_COMMAND}` });
+    } finally {
+      setStarting(false);
+    }
+  };
+
   return (
     <span className="demo-button">
-      <button type="button" className="primary" onClick={() => setOpen(!open)} aria-expanded={open}>
-        Try the demo
+      <button type="button" className="primary" onClick={() => void start()} disabled={starting} aria-busy={starting}>
+        {starting ? 'Starting the demo…' : 'Try the demo'}
       </button>
-      {open && (
-        <span className="card demo-popover" role="dialog" aria-label="Start the demo">
-          <span>The demo trains a tiny model on the bundled data (about a minute on the CPU). Start it from a terminal in the TuneDesk folder:</span>
-          <span className="row" style={{ marginTop: 6 }}>
-            <code className="mono">{DEMO_COMMAND}</code>
-            <button
-              type="button"
-              onClick={() => {
-                void navigator.clipboard?.writeText(DEMO_COMMAND).then(() => setCopied(true), () => setCopied(false));
-              }}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-          </span>
-          <span className="help">It shows up under Runs, with live charts, as soon as it starts.</span>
-        </span>
-      )}
+      {error && <ErrorNote error={error} />}
     </span>
   );
 }
