@@ -2,7 +2,7 @@
 // progress bar. The trainer does the work; this prints what it reports.
 import { parseArgs } from 'node:util';
 import { EXPORT_DTYPES, EXPORT_FORMATS, CheckpointTargetError, resolveCheckpoint, runExport, type ExportDtype, type ExportFormat, type ExportOutcome } from '../../services/export/export-service';
-import { resolveRunsRoot } from '../../services/settings/runs-root';
+import { cliRunsRoot } from './run-progress';
 import { UsageError, type CliCommand } from '../command';
 
 const usage = `usage: tunedesk export <run-id | run dir | checkpoint dir> [options]
@@ -69,7 +69,8 @@ export const command: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('give exactly one run id, run directory or checkpoint directory');
     if (values.dtype && !(EXPORT_DTYPES as readonly string[]).includes(values.dtype)) throw new UsageError(`--dtype must be one of ${EXPORT_DTYPES.join(', ')}`);
     if (values.format && !(EXPORT_FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
-    const runsRoot = resolveRunsRoot(values['runs-dir'] ? { flag: values['runs-dir'] } : {}).path;
+    // The same runs root as train/runs/demo: --runs-dir, TUNEDESK_RUNS_DIR, the saved setting, the default.
+    const runsRoot = await cliRunsRoot(values['runs-dir']);
     let checkpointDir: string;
     try {
       ({ checkpointDir } = await resolveCheckpoint(positionals[0] ?? '', runsRoot));

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CheckpointTargetError, resolveCheckpoint } from '../../services/export/export-service';
 import { runPredict } from '../../services/predict/predict-service';
-import { resolveRunsRoot } from '../../services/settings/runs-root';
+import { cliRunsRoot } from './run-progress';
 import { UsageError, type CliCommand } from '../command';
 
 const usage = `usage: tunedesk try <run-id | run dir | checkpoint dir | export dir | model dir> "prompt" [options]
@@ -61,7 +61,8 @@ export const command: CliCommand = {
     const { values, positionals } = parse(argv);
     if (positionals.length !== 2) throw new UsageError('give a run id or model directory, then the prompt in quotes');
     const [target, prompt] = positionals as [string, string];
-    const runsRoot = resolveRunsRoot(values['runs-dir'] ? { flag: values['runs-dir'] } : {}).path;
+    // The same runs root as train/runs/demo: --runs-dir, TUNEDESK_RUNS_DIR, the saved setting, the default.
+    const runsRoot = await cliRunsRoot(values['runs-dir']);
     let model: string;
     try {
       model = await resolveModelTarget(target, runsRoot);
