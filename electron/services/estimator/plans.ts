@@ -17,8 +17,14 @@ export interface PlannedEstimate extends Plan {
   estimate: Estimate;
 }
 
-export function defaultLoraTargets(arch: ModelArch): string[] {
-  return arch.attention === 'eager-fp32-softmax' ? ['query_key_value'] : ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
+/**
+ * The LoRA targets a plan estimates when the user names none: 'all-linear', which is what the
+ * trainer trains when --lora_module_name is omitted (every attention and MLP projection of the
+ * family: python-runtime/tunedesk/methods/lora.py). The wizard passes 'all-linear' on as "no
+ * --lora_module_name", so the estimate and the run describe the same adapters.
+ */
+export function defaultLoraTargets(): string[] {
+  return ['all-linear'];
 }
 
 /** User-facing knobs; the plans fill in method and engine layout. */
@@ -41,7 +47,7 @@ export function standardPlans(arch: ModelArch, input: PlanInput): Plan[] {
     offloadParams: false,
   };
   const zero2 = { ...base, zeroStage: 2 as const };
-  const targets = defaultLoraTargets(arch);
+  const targets = defaultLoraTargets();
   const freezeLayers = Math.min(4, arch.layers);
   const plans: Plan[] = [
     { id: 'full-zero3-offload', label: 'Full, ZeRO-3 + CPU offload', capability: 6, method: { kind: 'full' }, settings: { ...base, zeroStage: 3, offloadOptimizer: true, offloadParams: true } },

@@ -17,7 +17,7 @@ export function presetMethod(preset: Preset, arch: ModelArch): MethodSpec {
   const c = preset.config;
   switch (c.train_type) {
     case 'lora':
-      return { kind: 'lora', rank: c.lora_dim ?? 8, targets: c.lora_module_name ? c.lora_module_name.split(',') : defaultLoraTargets(arch) };
+      return { kind: 'lora', rank: c.lora_dim ?? 8, targets: c.lora_module_name ? c.lora_module_name.split(',') : defaultLoraTargets() };
     case 'freeze':
       return { kind: 'freeze', trainableLayers: c.trainable_layers ?? 1 };
     case 'ptuning':
