@@ -1,14 +1,17 @@
 // The window: a navigation rail (screens, theme, expert switch) and the current screen, chosen by
 // the URL hash so a reload comes back to the same place.
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { routeHash, useRoute, type Route } from './route';
 import { applyTheme, useSettingsStore, type ThemeChoice } from './stores/settings-store';
 import { HomeScreen } from './screens/HomeScreen';
-import { WizardScreen } from './screens/wizard/WizardScreen';
-import { RunScreen } from './screens/run/RunScreen';
-import { RunsScreen } from './screens/runs/RunsScreen';
-import { ExportScreen } from './screens/export/ExportScreen';
-import { TryScreen } from './screens/try/TryScreen';
+
+// Home is the first screen everyone sees: it ships in the main chunk. The others load when first
+// opened, so start-up does not parse the wizard's charting library or the dashboard's code.
+const WizardScreen = lazy(() => import('./screens/wizard/WizardScreen').then((m) => ({ default: m.WizardScreen })));
+const RunScreen = lazy(() => import('./screens/run/RunScreen').then((m) => ({ default: m.RunScreen })));
+const RunsScreen = lazy(() => import('./screens/runs/RunsScreen').then((m) => ({ default: m.RunsScreen })));
+const ExportScreen = lazy(() => import('./screens/export/ExportScreen').then((m) => ({ default: m.ExportScreen })));
+const TryScreen = lazy(() => import('./screens/try/TryScreen').then((m) => ({ default: m.TryScreen })));
 
 const NAV: { label: string; route: Route; matches: Route['screen'][] }[] = [
   { label: 'Home', route: { screen: 'home' }, matches: ['home'] },
@@ -52,7 +55,9 @@ export function App() {
         </div>
       </nav>
       <main className="screen">
-        <CurrentScreen route={route} />
+        <Suspense fallback={<p className="help">Loading…</p>}>
+          <CurrentScreen route={route} />
+        </Suspense>
       </main>
     </div>
   );

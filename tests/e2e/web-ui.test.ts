@@ -50,6 +50,23 @@ describe.skipIf(missing !== null)('TuneDesk in the browser', () => {
     await page.getByRole('button', { name: 'Next' }).click();
   }
 
+  it('themes: dark follows the system, and a chosen theme wins over it', async () => {
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await go('#/');
+    await page.reload();
+    expect(await background()).toBe('rgb(17, 21, 27)');
+    await shot(page, 'themes', '1-system-dark');
+    await page.getByLabel('Theme').selectOption('light');
+    expect(await background()).toBe('rgb(246, 247, 249)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByLabel('Theme').selectOption('dark');
+    expect(await background()).toBe('rgb(17, 21, 27)');
+    await shot(page, 'themes', '2-dark-chosen');
+    await page.getByLabel('Theme').selectOption('system');
+    expect(await background()).toBe('rgb(246, 247, 249)');
+  });
+
   it('(b) the wizard names the bad line of a data file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunedesk-e2e-data-'));
     const bad = join(dir, 'train.jsonl');
