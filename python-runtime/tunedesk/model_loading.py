@@ -43,8 +43,9 @@ def is_chatglm_v1(config: dict[str, Any]) -> bool:
 def check_model_dir(path: str, trust_remote_code: bool = False) -> dict[str, Any]:
     """Refuse what we cannot load safely; return the parsed config.json.
 
-    Raises ConfigError for: a missing directory, the legacy remote-code ChatGLM checkpoints
-    (they need converting), weights that are not safetensors, and remote code without consent.
+    Raises ConfigError for: a missing directory, the ChatGLM2/3 remote-code checkpoints (they need
+    converting), ChatGLM-6B without recorded consent or outside its legacy environment (see
+    chatglm/legacy_run.py), weights that are not safetensors, and remote code without consent.
     """
     if not os.path.isdir(path):
         raise ConfigError(
@@ -56,19 +57,22 @@ def check_model_dir(path: str, trust_remote_code: bool = False) -> dict[str, Any
         # The ChatGLM importer knows the generations (and ChatGLM3 from ChatGLM2) and what each needs.
         from pathlib import Path
 
-        from tunedesk.chatglm.detect import detect_chatglm, import_hint
+        from tunedesk.chatglm.detect import detect_chatglm
 
         info = detect_chatglm(Path(path))
         if info is not None and info.generation == 1:
+            from tunedesk.chatglm.legacy_run import check_consent_and_env
+
+            # ChatGLM-6B: only by recorded consent to exactly its current files, inside the legacy
+            # environment (else a ConfigError naming the files and the command to agree).
+            check_consent_and_env(path)
+            trust_remote_code = True  # the recorded consent is the user's explicit agreement
+        else:
+            name = info.name if info is not None else "ChatGLM2/3"
             raise ConfigError(
-                f"{path}: ChatGLM-6B (the first generation) runs only with its own remote code and transformers 4.27-4.33",
-                import_hint(info),
+                f"{path}: a {name} checkpoint with remote code (auto_map), which this transformers cannot train natively",
+                f"Convert it first: python -m tunedesk import-chatglm {path} --out <dir>, then train from <dir>.",
             )
-        name = info.name if info is not None else "ChatGLM2/3"
-        raise ConfigError(
-            f"{path}: a {name} checkpoint with remote code (auto_map), which this transformers cannot train natively",
-            f"Convert it first: python -m tunedesk import-chatglm {path} --out <dir>, then train from <dir>.",
-        )
     if not glob.glob(os.path.join(path, "*.safetensors")):
         has_bin = bool(glob.glob(os.path.join(path, "*.bin")) or glob.glob(os.path.join(path, "*.pt")))
         raise ConfigError(
@@ -97,15 +101,22 @@ def load_tokenizer(path: str, trust_remote_code: bool = False):
     return tokenizer
 
 
-def load_model(path: str, trust_remote_code: bool = False, dtype: Any = None):
-    """Load a causal LM from a checked local directory (call check_model_dir first)."""
-    import torch
-    from transformers import AutoModelForCausalLM
+def load_model(path: str, trust_remote_code: bool = False, dtype: Any = None, auto_class: str = "AutoModelForCausalLM"):
+    """Load a causal LM from a checked local directory (call check_model_dir first).
 
-    return AutoModelForCausalLM.from_pretrained(
+    ``auto_class``: ChatGLM-6B maps its LM-head class under ``AutoModel``. The dtype keyword is
+    ``torch_dtype`` before transformers 4.56 (the ChatGLM-6B legacy environment has 4.33).
+    """
+    import torch
+    import transformers
+
+    loader = getattr(transformers, auto_class)
+    version = tuple(int(p) for p in transformers.__version__.split(".")[:2])
+    dtype_key = "dtype" if version >= (4, 56) else "torch_dtype"
+    return loader.from_pretrained(
         path,
         local_files_only=True,
         use_safetensors=True,
         trust_remote_code=trust_remote_code,
-        dtype=dtype or torch.float32,
+        **{dtype_key: dtype or torch.float32},
     )

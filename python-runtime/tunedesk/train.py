@@ -108,11 +108,13 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     from tunedesk.train_loop import plan_steps
 
     model_config = check_model_dir(config.model_name_or_path, config.trust_remote_code)
+    legacy = _legacy_chatglm(config, model_config, reporter)
+    trust_remote_code = config.trust_remote_code or legacy  # check_model_dir accepted ChatGLM-6B by consent
     engine, reason = create_engine(config)
     if config.ds_file and engine.name == "torch":
         reporter.log(f"ds_file {config.ds_file} is not used: the torch engine runs ({reason})", "warning")
     set_seed(config.seed)
-    tokenizer = load_tokenizer(config.model_name_or_path, config.trust_remote_code)
+    tokenizer = load_tokenizer(config.model_name_or_path, trust_remote_code)
     features, eval_features = load_data(config, tokenizer, reporter, run_dir)
     steps_per_epoch, total_steps = plan_steps(
         len(features),
@@ -127,18 +129,46 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     if manifest and manifest["weights"] == "full":
         weights_dir = os.path.join(config.resume_from, "model")  # full training resumes from its own weights
     engine.before_model_load()  # ZeRO-3: partition while loading
-    model = load_model(weights_dir, config.trust_remote_code, dtype=engine.load_dtype())
+    auto_class = "AutoModelForCausalLM"
+    if legacy:
+        from tunedesk.chatglm.legacy_run import auto_class_name
+
+        auto_class = auto_class_name(model_config)
+    model = load_model(weights_dir, trust_remote_code, dtype=engine.load_dtype(), auto_class=auto_class)
     model, method = apply_method(model, config, model_config.get("model_type"))
+    if legacy:
+        from tunedesk.chatglm.legacy_run import drop_padding_mask
+
+        drop_padding_mask(model)
     if manifest:
         _check_resume_matches(manifest, config)
         if engine.name == "torch":  # DeepSpeed restores trainable weights from its own shards in load_state
             restore_weights(model, config.resume_from, manifest["weights"])
     if config.gradient_checkpointing:
-        enable_gradient_checkpointing(model)
+        if legacy:  # transformers 4.33 has no gradient_checkpointing_kwargs (ChatGLM-6B checkpoints reentrantly)
+            model.gradient_checkpointing_enable()
+            model.enable_input_require_grads()  # reentrant checkpointing needs a grad-carrying input (the originals did this)
+            model.config.use_cache = False
+        else:
+            enable_gradient_checkpointing(model)
     model = engine.prepare(model, total_steps)
     return Prepared(
         model, tokenizer, engine, reason, method, features, eval_features, steps_per_epoch, total_steps
     )
+
+
+def _legacy_chatglm(config: TrainConfig, model_config: dict, reporter: RunReporter) -> bool:
+    """ChatGLM-6B (checked by check_model_dir): refuse settings it cannot run, default --mode glm."""
+    from tunedesk.chatglm.legacy_run import check_legacy_settings, is_legacy_chatglm
+
+    if not is_legacy_chatglm(model_config, config.model_name_or_path):
+        return False
+    for note in check_legacy_settings(config.model_name_or_path, config.train_type, config.mode):
+        reporter.log(note, "warning" if "was written for" in note else "info")
+    if config.mode is None:
+        config.mode = "glm"
+        reporter.log("ChatGLM-6B: --mode glm ([gMASK] <sop> layout of the original scripts, its own tokenizer)")
+    return True
 
 
 def _check_resume_matches(manifest: dict, config: TrainConfig) -> None:
@@ -179,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - every failure must end the event stream
         import traceback
 
-        traceback.print_exc()
+        if not isinstance(exc, ConfigError):  # a refused configuration is explained below, not debugged
+            traceback.print_exc()
         placeholder["engine"] = (
             select_engine(config.device).name if not isinstance(exc, ImportError) else "none"
         )

@@ -6,6 +6,7 @@ lists the checkpoint files that would run, and -- only with ``--i-agree-to-run <
 python-runtime/.venv-legacy-chatglm from requirements-legacy-chatglm.txt and records the consent
 (with the SHA-256 of each file, so a changed file needs a new consent). Creating is all-or-nothing:
 the venv is built in a temporary folder and renamed; a failed install leaves nothing behind.
+Training then runs in that environment by that consent: see legacy_run.py.
 
 Exit status: 0 explained / created, 1 refused or failed (message + what to do, never a traceback),
 2 bad command line.
@@ -30,13 +31,24 @@ RUNTIME_DIR = Path(__file__).resolve().parents[2]  # python-runtime/
 DEFAULT_ENV_DIR = RUNTIME_DIR / ".venv-legacy-chatglm"
 REQUIREMENTS = RUNTIME_DIR / "requirements-legacy-chatglm.txt"
 CONSENT_FILE = "tunedesk-consent.json"
+ENV_VAR = "TUNEDESK_LEGACY_CHATGLM_ENV"  # another folder for the environment (tests point it at a stand-in)
+
+
+def legacy_env_dir() -> Path:
+    """The legacy environment's folder: $TUNEDESK_LEGACY_CHATGLM_ENV, else python-runtime/.venv-legacy-chatglm."""
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_ENV_DIR).expanduser().resolve()
+
 
 EXPLANATION = (
     "ChatGLM-6B (the first generation) has no native implementation in today's transformers: it uses 2D "
     "positional encoding, GLM's blank-infilling attention mask and a [gMASK]/<sop> prefix layout. It runs "
     "only with its own Python code (modeling_chatglm.py, loaded with trust_remote_code) and transformers "
-    "4.27-4.33, in a separate environment (python-runtime/.venv-legacy-chatglm). ChatGLM2-6B and "
-    "ChatGLM3-6B need none of this: convert them with `python -m tunedesk import-chatglm`."
+    "4.27-4.33, in a separate environment (python-runtime/.venv-legacy-chatglm). After you agree here, "
+    "`python -m tunedesk train --model_name_or_path <dir>` (the app, `npx tunedesk train`) runs the trainer "
+    "with that environment's Python and loads the model with trust_remote_code -- only while the listed "
+    "files keep the SHA-256 you agreed to (a changed file needs a new consent); LoRA, Freeze and full "
+    "training, --mode glm; the weights must be *.safetensors. ChatGLM2-6B and ChatGLM3-6B need none of "
+    "this: convert them with `python -m tunedesk import-chatglm`."
 )
 
 
@@ -55,7 +67,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="DIR",
         help="consent to run the Python files of this model folder (must be the --model folder)",
     )
-    parser.add_argument("--env-dir", default=str(DEFAULT_ENV_DIR), help=argparse.SUPPRESS)
+    parser.add_argument("--env-dir", default=str(legacy_env_dir()), help=argparse.SUPPRESS)
     parser.add_argument("--python", default=sys.executable, help="interpreter for the environment (3.8-3.11)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser.parse_args(argv)
@@ -273,6 +285,11 @@ def describe(result: dict) -> str:
         lines.append("Created the legacy environment.")
     if not env["exists"]:
         lines.append("To create it: --model <dir> --create --i-agree-to-run <dir> (needs internet access).")
+    elif model and result.get("consent"):
+        lines.append(
+            f"To train: {env['python']} -m tunedesk train --model_name_or_path {model['path']} --mode glm ... "
+            "(the app and `npx tunedesk train` use this interpreter by themselves)."
+        )
     return "\n".join(lines)
 
 
