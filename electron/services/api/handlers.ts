@@ -10,11 +10,13 @@ import { machineHandlers } from './machine-handlers';
 import { predictHandlers } from '../predict/predict-binding';
 import { runsHandlers } from '../runs/runs-binding';
 import { systemHandlers } from './system-handlers';
+import { timeEstimateHandlers } from '../estimator/time-estimate-binding';
 
 export const handlers: HandlerMap<CallName> = {
   ...appHandlers,
   ...systemHandlers,
   ...machineHandlers,
+  ...timeEstimateHandlers,
   ...runsHandlers,
   ...datasetsHandlers,
   ...exportHandlers,

@@ -84,6 +84,9 @@ export interface PreflightResult {
   fits: boolean | null;
   /** True when the probe trained on the longest samples (JSON-lines data). */
   longestSamples: boolean;
+  /** Speed of the probe's second step (the first warms up), for the time estimate; null without one. */
+  measuredTokensPerSecond: number | null;
+  measuredSecondsPerStep: number | null;
   ladder: LadderStep[];
   error: string | null;
 }
@@ -95,6 +98,21 @@ export interface PreflightOptions {
   /** Memory available to the run (per GPU), GB; without it, fits is null. */
   budgetGb?: number | null;
   deepspeedAvailable?: boolean;
+}
+
+/**
+ * The probe's speed from its last metrics event: with show_loss_step 1 that is step 2 alone, after
+ * the first step paid for warm-up (allocations, kernel selection). Seconds per step follow from
+ * samples/s and the samples of one optimizer step (every GPU counted).
+ */
+export function probeSpeed(step: number, metrics: Record<string, number | null>, samplesPerStep: number): Pick<PreflightResult, 'measuredTokensPerSecond' | 'measuredSecondsPerStep'> {
+  const tokens = metrics.tokens_per_s;
+  const samples = metrics.samples_per_s;
+  if (step < 2 || typeof tokens !== 'number' || !(tokens > 0)) return { measuredTokensPerSecond: null, measuredSecondsPerStep: null };
+  return {
+    measuredTokensPerSecond: tokens,
+    measuredSecondsPerStep: typeof samples === 'number' && samples > 0 ? samplesPerStep / samples : null,
+  };
 }
 
 /** Runs the two-step probe through the run manager (queued like any run) and removes it afterwards. */
@@ -123,6 +141,7 @@ export async function runPreflight(manager: RunManager, config: TrainerConfig, o
     const measuredPeakGb = typeof peak === 'number' ? peak : null;
     const budgetGb = options.budgetGb ?? null;
     const fits = measuredPeakGb !== null && budgetGb !== null ? measuredPeakGb <= budgetGb * 0.95 : null;
+    const speed = probeSpeed(final.step, final.lastMetrics, batch * Math.max(1, options.gpus?.length ?? 1));
     return {
       status: final.status,
       measuredPeakGb,
@@ -130,6 +149,7 @@ export async function runPreflight(manager: RunManager, config: TrainerConfig, o
       budgetGb,
       fits,
       longestSamples,
+      ...speed,
       ladder: fits === false || final.error?.kind === 'oom' ? memoryLadder(config, { deepspeedAvailable: Boolean(options.deepspeedAvailable) }) : [],
       error: final.error ? `${final.error.kind}: ${final.error.message}` : null,
     };

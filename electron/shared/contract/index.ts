@@ -15,6 +15,7 @@ import { recommendCalls } from './recommend';
 import { runsCalls, runsTopics } from './runs';
 import { settingsCalls } from './settings';
 import { systemCalls, systemTopics } from './system';
+import { timeEstimateCalls } from './time-estimate';
 
 export const calls = {
   ...appCalls,
@@ -22,6 +23,7 @@ export const calls = {
   ...hardwareCalls,
   ...modelsCalls,
   ...estimatorCalls,
+  ...timeEstimateCalls,
   ...runsCalls,
   ...checkpointsCalls,
   ...settingsCalls,

@@ -113,6 +113,9 @@ const preflightResultSchema = z.object({
   budgetGb: z.number().nullable(),
   fits: z.boolean().nullable(),
   longestSamples: z.boolean(),
+  /** Speed of the probe's second step (the first one warms up): real tokens per second and seconds per optimizer step. */
+  measuredTokensPerSecond: z.number().nullable(),
+  measuredSecondsPerStep: z.number().nullable(),
   ladder: z.array(z.object({ change: z.string(), settings: z.record(z.string(), z.unknown()), why: z.string() })),
   error: z.string().nullable(),
 });
