@@ -1,11 +1,15 @@
 // `tunedesk train --preset <id> | --config <file>`: start a run (queued while another run holds
-// the same GPUs), print its id, and with --follow watch it to the end.
+// the same GPUs), print its id, and with --follow watch it to the end. A ChatGLM-6B model runs with
+// its legacy environment's python, and is refused here (what, which files, what to do) without consent.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostFolders } from '../../services/api/host-folders';
 import { loadPresets } from '../../services/recommend/presets-store';
+import { trainerPythonPath } from '../../services/python-env/trainer-python';
 import { ensureDemoModel, presetRunConfig } from '../../services/runs/demo-setup';
+import { chooseTrainerPython, refusalLines } from '../../services/runs/legacy-chatglm';
+import { resolveConfigPaths } from '../../services/runs/run-config';
 import type { TrainerConfig } from '../../services/runs/run-files';
 import type { RunManager } from '../../services/runs/run-manager';
 import { UsageError, type CliCommand } from '../command';
@@ -26,7 +30,12 @@ command ends; follow it in the app, with --follow, or stop it with \`tunedesk st
   --gpus 0,1         GPUs to use; several go through the DeepSpeed launcher
   --runs-dir DIR     runs root (default: $TUNEDESK_RUNS_DIR, the app's setting, or the data folder)
   --follow           show live progress (loss, tokens/s, ETA) until the run ends; Ctrl+C detaches
-  --json             print {"runId", "runDir", "status"} instead of text`;
+  --json             print {"runId", "runDir", "status"} instead of text
+
+ChatGLM-6B (first generation) trains in its legacy environment (python-runtime/.venv-legacy-chatglm,
+or $TUNEDESK_LEGACY_CHATGLM_ENV) once you agreed to run its own Python files:
+  python -m tunedesk legacy-env --model <dir> --create --i-agree-to-run <dir>
+Without that consent, or after one of those files changed, train refuses and lists the files.`;
 
 function parse(argv: string[]) {
   try {
@@ -144,6 +153,13 @@ export const command: CliCommand = {
     } else {
       config = { ...(await readConfigFile(resolve(values.config!))), ...extra };
     }
+    // ChatGLM-6B: refuse here, before a run folder exists, when its consent or environment is missing.
+    const choice = await chooseTrainerPython(resolveConfigPaths(config, process.cwd()), trainerPythonPath());
+    if (choice.refusal) {
+      console.error(refusalLines(choice.refusal).join('\n'));
+      return 1;
+    }
+    if (choice.legacy) console.error(`ChatGLM-6B: the trainer runs in its legacy environment (${choice.python}), by your recorded consent`);
     const manager = await openRunManager(await cliRunsRoot(values['runs-dir']));
     return startAndReport(manager, () => manager.start(config, { gpus, preset, baseDir: process.cwd() }), {
       follow: Boolean(values.follow),

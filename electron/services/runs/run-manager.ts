@@ -9,6 +9,7 @@ import { listRunDirs } from '../checkpoints/run-list';
 import type { TrainerEvent } from '../../shared/events';
 import { EventsTailer } from './events-tailer';
 import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
+import { chooseTrainerPython } from './legacy-chatglm';
 import { LiveFanout, type RunListener } from './live-fanout';
 import { isSameProcessAlive, stopProcessTree, type StopStage } from './process-tree';
 import { planResume, ResumeRefusedError, type ResumePlan } from './resume-rules';
@@ -235,13 +236,17 @@ export class RunManager {
 
   private async launch(run: LiveRun): Promise<void> {
     const gpus = run.meta.gpus;
-    const command = buildTrainCommand({
-      python: this.options.python ?? trainerPythonPath(),
-      gpus,
-      masterPort: gpus.length > 1 ? await freePort() : undefined,
-    });
     try {
-      const launched = await launchInRunDir(run.runDir, command, this.options.env);
+      // ChatGLM-6B runs with its legacy environment's python when the user's consent covers its
+      // files; without, the trainer's own python ends the run with the classified explanation.
+      const config = (await readTrainerConfig(run.runDir)) ?? {};
+      const choice = await chooseTrainerPython(config, this.options.python ?? trainerPythonPath(), { ...process.env, ...this.options.env });
+      const command = buildTrainCommand({
+        python: choice.python,
+        gpus,
+        masterPort: gpus.length > 1 ? await freePort() : undefined,
+      });
+      const launched = await launchInRunDir(run.runDir, command, { ...this.options.env, ...choice.env });
       run.process = launched.info;
       run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
       this.fanout.publish(run.summary, [], true);
