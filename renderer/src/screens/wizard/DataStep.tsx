@@ -7,6 +7,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
+import { useDataStatsStore } from '../../stores/data-stats-store';
 import { useWizardStore } from '../../stores/wizard-store';
 import { LengthHistogram } from './LengthHistogram';
 
@@ -36,6 +37,8 @@ export function DataStep() {
       });
       setReport(r);
       setData(trainPath, r.ok && r.samples > 0);
+      // For the review step's time estimate: how many samples train, and how long they are.
+      useDataStatsStore.getState().record({ trainPath, samples: r.stats?.kept ?? r.samples, meanTokens: r.stats?.mean_tokens || null });
     } catch (e) {
       setError(toUiError(e));
     } finally {

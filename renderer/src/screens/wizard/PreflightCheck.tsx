@@ -11,7 +11,8 @@ import type { RunConfigDraft } from '../../stores/train-settings';
 
 type Preflight = CallResponse<'runs.preflight'>;
 
-export function PreflightCheck({ config }: { config: CallRequest<'runs.preflight'>['config'] }) {
+/** onResult: the review step takes the probe's measured speed for its time estimate. */
+export function PreflightCheck({ config, onResult }: { config: CallRequest<'runs.preflight'>['config']; onResult?: (result: Preflight) => void }) {
   const api = useApi();
   const set = useWizardStore((s) => s.set);
   const [result, setResult] = useState<Preflight | null>(null);
@@ -23,7 +24,9 @@ export function PreflightCheck({ config }: { config: CallRequest<'runs.preflight
     setError(null);
     setResult(null);
     try {
-      setResult(await api.invoke('runs.preflight', { config }));
+      const r = await api.invoke('runs.preflight', { config });
+      setResult(r);
+      onResult?.(r);
     } catch (e) {
       setError(toUiError(e));
     } finally {

@@ -1,4 +1,5 @@
-// Wizard step 4: the plan in plain words, the equivalent command line (copyable), then Start.
+// Wizard step 4: the plan in plain words with its estimated time, the equivalent command line
+// (copyable), then Start.
 import { useState } from 'react';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -8,6 +9,7 @@ import { cliCommand, describeDraft, validateDraft, type RunConfigDraft } from '.
 import { useWizardStore } from '../../stores/wizard-store';
 import type { CallRequest } from '../../api';
 import { PreflightCheck } from './PreflightCheck';
+import { TimeEstimate, type MeasuredSpeed } from './TimeEstimate';
 
 export function ReviewStep() {
   const api = useApi();
@@ -18,6 +20,10 @@ export function ReviewStep() {
   const [copied, setCopied] = useState(false);
   const problems = Object.values(validateDraft(draft));
   const command = cliCommand(draft);
+  const config = toRunConfig(draft);
+  // The memory check's speed, kept only for the configuration it measured.
+  const [measured, setMeasured] = useState<{ for: string; speed: MeasuredSpeed } | null>(null);
+  const configKey = JSON.stringify(config);
 
   const start = async () => {
     setStarting(true);
@@ -54,7 +60,11 @@ export function ReviewStep() {
             <li key={line}>{line}</li>
           ))}
         </ul>
-        <p className="help">The time it takes is measured from the first steps: the dashboard shows the remaining time as soon as it knows.</p>
+        {problems.length === 0 ? (
+          <TimeEstimate config={config as CallRequest<'estimator.time'>['config']} measured={measured?.for === configKey ? measured.speed : null} />
+        ) : (
+          <p className="help">The time it takes is measured from the first steps: the dashboard shows the remaining time as soon as it knows.</p>
+        )}
       </section>
       <section className="card" aria-label="Command line">
         <div className="row" style={{ justifyContent: 'space-between' }}>
@@ -67,7 +77,18 @@ export function ReviewStep() {
           {command}
         </pre>
       </section>
-      {problems.length === 0 && <PreflightCheck config={toRunConfig(draft) as CallRequest<'runs.preflight'>['config']} />}
+      {problems.length === 0 && (
+        <PreflightCheck
+          config={config as CallRequest<'runs.preflight'>['config']}
+          onResult={(r) =>
+            setMeasured(
+              r.measuredTokensPerSecond
+                ? { for: configKey, speed: { tokensPerSecond: r.measuredTokensPerSecond, secondsPerStep: r.measuredSecondsPerStep ?? null } }
+                : null,
+            )
+          }
+        />
+      )}
       {problems.length > 0 && (
         <div className="alert bad" role="alert">
           <ul className="errors">
