@@ -56,7 +56,14 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
     return { verdict: 'unavailable', margin, reason: `needs the DeepSpeed engine: ${why}`, needs };
   }
   if (model.chatglmGeneration === 'chatglm-6b') {
-    return { verdict: 'unavailable', margin, reason: 'ChatGLM-6B (first generation) needs its legacy environment; TuneDesk trains ChatGLM2/3 and GLM-4', needs: [...model.needs] };
+    // The estimate stays on the row: it holds once the legacy environment exists and the user agreed
+    // to run the model's code (which this pure function cannot see; the run manager checks it).
+    return {
+      verdict: 'unavailable',
+      margin,
+      reason: 'ChatGLM-6B (first generation) trains only in its legacy environment, after you agree to run its own code (python -m tunedesk legacy-env --model <dir> --create --i-agree-to-run <dir>); LoRA, Freeze or full training with --mode glm',
+      needs: [...model.needs],
+    };
   }
   needs.push(...model.needs);
   if (model.remoteCode && !model.chatglmGeneration) {
