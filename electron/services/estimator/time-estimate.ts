@@ -106,9 +106,11 @@ export const GPU_LAYER_OVERHEAD_S: Record<TrainMethod, { plain: number; checkpoi
 /**
  * The CPU, from this repository's own measurements on a 2-core machine: the trainer benchmark
  * (28.0M-parameter Llama, LoRA, one torch thread: 308 tokens/s, i.e. about 35 GFLOP/s per thread)
- * and the demo (2-layer model, 300 steps in about half a minute: ~0.1 s per step of pure overhead).
+ * and the 2-layer demo model, where FLOPs say nothing: 0.012 s a step at micro-batch 1 (17 tokens)
+ * and ~0.1 s at micro-batch 16 (about half a minute for the demo's 300 steps) — small tensors cost
+ * per token and layer, far below the peak.
  */
-export const CPU = { flopsPerCore: 40e9, coreScaling: 0.8, overheadPerMicro: 0.05, overheadPerLayer: 0.02 };
+export const CPU = { flopsPerCore: 40e9, coreScaling: 0.8, overheadPerMicro: 0.004, perTokenLayer: 2.5e-4 };
 
 /** What the compute estimate needs to know about the model and method. */
 export interface ComputeModel {
@@ -191,7 +193,7 @@ export function computeStepSeconds(model: ComputeModel, device: DeviceTarget, mi
     const cores = Math.max(1, device.cpuCores ?? 1);
     const flopsPerSecond = CPU.flopsPerCore * cores ** CPU.coreScaling;
     computeAt = (mfu) => (flops / flopsPerSecond) * (MFU.central / mfu);
-    overhead = (CPU.overheadPerMicro + CPU.overheadPerLayer * model.layers) * micros;
+    overhead = (CPU.overheadPerMicro + CPU.perTokenLayer * model.layers * micro.microBatch * micro.tokensPerSample) * micros;
     label = `this CPU (${cores} core${cores === 1 ? '' : 's'})`;
   } else {
     return null;
