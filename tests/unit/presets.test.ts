@@ -25,7 +25,7 @@ describe('bundled presets', () => {
 
   it('maps each preset to a method and settings the estimator accepts', async () => {
     for (const preset of await loadPresets()) {
-      const method = presetMethod(preset, SIX_B.arch);
+      const method = presetMethod(preset);
       const settings = presetSettings(preset, 4, 'bf16');
       const e = estimate(SIX_B, method, settings);
       expect(e.perGpuBytes, preset.id).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
 // A preset's config (trainer flag names) -> the estimator's method and settings.
 import type { MethodSpec, TrainSettings } from '../../shared/contract/estimator';
-import type { ModelArch } from '../../shared/contract/models';
 import type { Preset } from '../../shared/presets';
 import { defaultLoraTargets } from '../estimator/plans';
 
@@ -13,7 +12,7 @@ export function zeroFromDsFile(dsFile: string | undefined): Pick<TrainSettings, 
   return { zeroStage: stage, offloadOptimizer: offload, offloadParams: offload && stage === 3 };
 }
 
-export function presetMethod(preset: Preset, arch: ModelArch): MethodSpec {
+export function presetMethod(preset: Preset): MethodSpec {
   const c = preset.config;
   switch (c.train_type) {
     case 'lora':

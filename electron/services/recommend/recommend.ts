@@ -153,7 +153,7 @@ export function recommend(input: RecommendInput): Recommendation {
     if (preset.hardware.minGpus > gpus || (preset.hardware.device === 'gpu' && budget.device !== 'cuda')) {
       return { id: preset.id, title: preset.title, verdict: 'unavailable' as Verdict, reason: `needs ${preset.hardware.minGpus} NVIDIA GPU(s), this machine offers ${budget.device === 'cuda' ? gpus : 0}` };
     }
-    const plan: Plan = { id: preset.id, label: preset.title, capability: 0, method: presetMethod(preset, model.arch), settings: presetSettings(preset, gpus, dtype) };
+    const plan: Plan = { id: preset.id, label: preset.title, capability: 0, method: presetMethod(preset), settings: presetSettings(preset, gpus, dtype) };
     const j = judge(plan, estimate(model, plan.method, plan.settings), budget, model);
     return { id: preset.id, title: preset.title, verdict: j.verdict, reason: j.reason };
   });
