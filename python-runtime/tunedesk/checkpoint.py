@@ -27,13 +27,28 @@ def checkpoint_name(step: int) -> str:
     return f"step-{step:06d}"
 
 
+def _fsync_file(path: str) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def _fsync_tree(path: str) -> None:
-    """Make every file (and the folders) durable before the rename publishes them."""
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            with open(os.path.join(root, name), "rb") as handle:
-                os.fsync(handle.fileno())
-        _fsync_dir(root)
+    """Make every file (and the folders) durable before the rename publishes them.
+
+    The files are flushed concurrently: fsync releases the GIL and the file system commits
+    concurrent flushes together, so a checkpoint of a dozen files waits for about one flush
+    instead of a dozen in a row (most of a small checkpoint's time was spent here).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    files, folders = [], []
+    for root, _dirs, names in os.walk(path):
+        files += [os.path.join(root, name) for name in names]
+        folders.append(root)
+    with ThreadPoolExecutor(max_workers=min(16, max(1, len(files)))) as pool:
+        list(pool.map(_fsync_file, files))  # list(): re-raises the first error
+    for folder in reversed(folders):  # children before their parent
+        _fsync_dir(folder)
 
 
 def _fsync_dir(path: str) -> None:
@@ -44,6 +59,14 @@ def _fsync_dir(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_json(path: str, data: Any) -> None:
+    """A plain write, for files inside a checkpoint's temporary folder: the folder's fsync and rename
+    make them durable and visible all at once."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
 
 
 def write_json_atomic(path: str, data: Any) -> None:
@@ -106,12 +129,26 @@ class SaveRequest:
     run_config: dict[str, Any]
 
 
+def _save_adapter_without_card(model, path: str, state_dict: dict | None) -> None:
+    """peft's own save (config with inference_mode, embeddings, base model name), minus its model card.
+
+    peft renders a Hugging Face README from a jinja template it compiles on every save: about 60%
+    of a LoRA checkpoint's time (40 of 60 ms on the bench model), for a file no one reads inside a
+    checkpoint. Exports write their own README.
+    """
+    model.create_or_update_model_card = lambda *_args, **_kwargs: None
+    try:
+        model.save_pretrained(path, state_dict=state_dict)
+    finally:
+        del model.create_or_update_model_card
+
+
 def write_weights(model, weights: str, out_dir: str, state_dict: dict | None = None) -> None:
     """adapter/ (peft format), trainable.safetensors (Freeze) or model/ (full HF directory)."""
     from safetensors.torch import save_file
 
     if weights == "adapter":
-        model.save_pretrained(os.path.join(out_dir, "adapter"), state_dict=state_dict)
+        _save_adapter_without_card(model, os.path.join(out_dir, "adapter"), state_dict)
     elif weights == "trainable":
         source = state_dict if state_dict is not None else model.state_dict()
         trainable = {name for name, param in model.named_parameters() if param.requires_grad}
@@ -147,8 +184,8 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
         write_weights(engine.unwrap(model), request.weights, tmp, state_dict)
         tokenizer.save_pretrained(os.path.join(tmp, "tokenizer"))
         torch.save(capture_rng(), os.path.join(tmp, "rng_state.pt"))
-        write_json_atomic(os.path.join(tmp, "trainer_state.json"), request.trainer_state)
-        write_json_atomic(os.path.join(tmp, "run_config.json"), request.run_config)
+        _write_json(os.path.join(tmp, "trainer_state.json"), request.trainer_state)
+        _write_json(os.path.join(tmp, "run_config.json"), request.run_config)
     engine.barrier()
     if not engine.is_main:
         return None
