@@ -15,7 +15,7 @@ import {
   type ComputeModel,
   type TimeEstimateInput,
 } from '../../electron/services/estimator/time-estimate';
-import { bestPastRun, countSamples, methodSpecOf, pastRuns, targetDevice } from '../../electron/services/estimator/time-estimate-binding';
+import { bestPastRun, countSamples, methodSpecOf, pastRuns, targetDevice, wallClockSpeed } from '../../electron/services/estimator/time-estimate-binding';
 import type { HardwareReport } from '../../electron/shared/contract/hardware';
 
 const plan = { samples: 1000, microBatch: 4, accumulation: 2, devices: 1, epochs: 3, maxSteps: null };
@@ -220,6 +220,12 @@ describe('gathering the inputs', () => {
       host: { cpu: { brand: 'Test CPU', physicalCores: 8, logicalCores: 16 } },
     }) as unknown as HardwareReport;
 
+  it('a past run\'s speed is what the wall clock says: a slow stretch (an eval, a busy machine) counts for its length', () => {
+    // 10 s at 100 tokens/s, then 1 s at 1000 tokens/s: 2000 tokens in 11 s, not the median
+    expect(wallClockSpeed([{ ts: 0, tps: 5 }, { ts: 10, tps: 100 }, { ts: 11, tps: 1000 }])).toBeCloseTo(2000 / 11);
+    expect(wallClockSpeed([{ ts: 5, tps: 5 }, { ts: 5, tps: 300 }, { ts: 5, tps: 100 }])).toBe(300);
+  });
+
   it('trains on GPU 0 by default, the chosen GPUs when given, the CPU when asked or when there is none', () => {
     const two = report([{ name: 'NVIDIA A100-SXM4-80GB', index: 0 }, { name: 'NVIDIA A100-SXM4-80GB', index: 1 }]);
     expect(targetDevice(two, {}, undefined)).toEqual({ kind: 'gpu', name: 'NVIDIA A100-SXM4-80GB', count: 1 });
@@ -269,7 +275,7 @@ describe('gathering the inputs', () => {
     const machine = report([{ name: 'NVIDIA L40S', index: 0 }]);
     const runs = await pastRuns(root, machine);
     expect(runs.map((r) => r.runId)).toEqual(['20260104-000000-all-d', '20260103-000000-lora-c', '20260102-000000-lora-b', '20260101-000000-lora-a']);
-    // the median of the readings after the first (warm-up)
+    // by the wall clock after the first reading (warm-up): one second each at 1000, 1100, 900
     expect(runs.find((r) => r.runId.endsWith('-a'))!.tokensPerSecond).toBe(1000);
     const want = { model: '/models/m', params: null, method: 'lora', device: targetDevice(machine, {}, undefined), config: { max_len: 512, per_device_train_batch_size: 4, gradient_checkpointing: true } };
     const best = bestPastRun(runs, want)!;

@@ -112,11 +112,20 @@ export function targetDevice(report: HardwareReport | null, config: Config, gpus
 /** A key that says "the same kind of device": the CPU, or the GPU model and how many. */
 const deviceKey = (d: DeviceTarget) => (d.kind === 'cpu' ? 'cpu' : `${d.kind}:${d.name}x${d.count}`);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
+/**
+ * Tokens trained per wall-clock second after the first metrics event: each event's tokens/s times
+ * the time since the previous one is the tokens of that window. What a user waited, not the best
+ * window: the time spent in evals and checkpoints, and on a busy machine, is in it. The median of
+ * the readings stands in when the timestamps say nothing (all equal).
+ */
+export function wallClockSpeed(readings: Array<{ ts: number; tps: number }>): number {
+  let tokens = 0;
+  for (let i = 1; i < readings.length; i++) tokens += readings[i]!.tps * Math.max(0, readings[i]!.ts - readings[i - 1]!.ts);
+  const seconds = readings.at(-1)!.ts - readings[0]!.ts;
+  if (seconds > 0 && tokens > 0) return tokens / seconds;
+  const sorted = readings.slice(1).map((r) => r.tps).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 
 /** The start of a file, whole lines only: a long run's first megabytes hold plenty of speed readings. */
 async function readHead(file: string, maxBytes: number): Promise<string> {
@@ -141,7 +150,7 @@ export interface PastRun {
   method: string;
   device: DeviceTarget;
   config: Config;
-  /** Median tokens/s over its metrics events, the first one (warm-up) left out. */
+  /** Tokens/s by the wall clock from its first metrics event on (warm-up left out; evals, checkpoints and a busy machine counted). */
   tokensPerSecond: number;
 }
 
@@ -161,7 +170,7 @@ export async function pastRuns(runsRoot: string, report: HardwareReport | null, 
     const events = join(dir, 'events.jsonl');
     if (!existsSync(events)) continue;
     let started: Record<string, unknown> | null = null;
-    const speeds: number[] = [];
+    const readings: Array<{ ts: number; tps: number }> = [];
     for (const line of (await readHead(events, 4 * 1024 * 1024)).split('\n')) {
       if (!line.includes('"run_started"') && !line.includes('"metrics"')) continue;
       try {
@@ -169,13 +178,14 @@ export async function pastRuns(runsRoot: string, report: HardwareReport | null, 
         if (event.type === 'run_started') started = event;
         if (event.type === 'metrics') {
           const tps = num((event.values as Record<string, unknown> | undefined)?.tokens_per_s);
-          if (tps !== null && tps > 0) speeds.push(tps);
+          const ts = num(event.ts);
+          if (tps !== null && tps > 0 && ts !== null) readings.push({ ts, tps });
         }
       } catch {
         // a malformed line is no reading
       }
     }
-    if (!started || speeds.length < 2) continue;
+    if (!started || readings.length < 2) continue;
     const meta = await readJsonFile(join(dir, 'run-meta.json'), runMetaSchema).catch(() => null);
     if (meta?.kind === 'preflight') continue;
     const config = (started.config ?? {}) as Config;
@@ -189,7 +199,7 @@ export async function pastRuns(runsRoot: string, report: HardwareReport | null, 
       method: String(started.method ?? ''),
       device,
       config,
-      tokensPerSecond: median(speeds.slice(1)),
+      tokensPerSecond: wallClockSpeed(readings),
     });
   }
   return runs;
