@@ -108,6 +108,8 @@ describe.skipIf(missing !== null)('TuneDesk in the browser', () => {
     await shot(page, 'stop', '3-method');
     await page.getByRole('button', { name: 'Next' }).click();
     await expect.poll(() => page.getByTestId('cli-command').textContent()).toContain('--show_loss_step 1');
+    // Before Start: an estimated time (a range), with where its speed figure came from.
+    await expect.poll(() => page.getByTestId('time-estimate').textContent(), { timeout: 60_000 }).toMatch(/Estimated time: about \d/);
     await shot(page, 'stop', '4-review');
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByTestId('run-dashboard').waitFor();

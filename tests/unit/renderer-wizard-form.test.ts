@@ -76,6 +76,9 @@ describe('cliCommand and describeDraft', () => {
     const lines = describeDraft({ ...good, gradient_accumulation_steps: 2 });
     expect(lines[0]).toMatch(/LoRA.*rank 8/);
     expect(lines).toContain('8 samples per optimizer step (4 × 2 accumulation).');
-    expect(lines).toContain('2 pass(es) over the data.');
+    expect(lines).toContain('2 passes over the data.');
+    const single = describeDraft({ ...good, num_train_epochs: 1, per_device_train_batch_size: 1, gradient_accumulation_steps: 1 });
+    expect(single).toContain('1 pass over the data.');
+    expect(single).toContain('1 sample per optimizer step (1 × 1 accumulation).');
   });
 });

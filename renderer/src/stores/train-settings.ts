@@ -140,10 +140,11 @@ export function describeDraft(draft: RunConfigDraft): string[] {
   out.push(`Data: ${String(draft.train_path ?? '—')}.`);
   const epochs = n('num_train_epochs');
   const steps = n('max_steps');
-  out.push(steps ? `Stops after ${steps} steps.` : `${epochs ?? 1} pass(es) over the data.`);
+  const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  out.push(steps ? `Stops after ${plural(steps, 'step', 'steps')}.` : `${plural(epochs ?? 1, 'pass', 'passes')} over the data.`);
   const batch = n('per_device_train_batch_size');
   const accum = n('gradient_accumulation_steps') ?? 1;
-  if (batch) out.push(`${batch * accum} samples per optimizer step (${batch} × ${accum} accumulation).`);
+  if (batch) out.push(`${plural(batch * accum, 'sample', 'samples')} per optimizer step (${batch} × ${accum} accumulation).`);
   if (n('learning_rate') !== null) out.push(`Learning rate ${n('learning_rate')}.`);
   if (n('max_len') !== null) out.push(`Samples are cut at ${n('max_len')} tokens.`);
   if (draft.gradient_checkpointing === true) out.push('Gradient checkpointing saves memory at some speed.');
