@@ -101,6 +101,16 @@ def test_legacy_env_explains_and_lists_the_files_that_would_run(chatglm_6b, tmp_
     ]
     assert not result["env"]["exists"] and not result["consent"]
     assert "transformers==4.33.3" in result["env"]["pins"]
+    assert "weights_note" not in result["model"]  # no weight files at all: nothing to say about them
+
+
+def test_legacy_env_says_pickle_weights_need_convert_weights(chatglm_6b, tmp_path, capsys):
+    (chatglm_6b / "pytorch_model-00001-of-00008.bin").write_bytes(b"pickle")  # as ChatGLM-6B is published
+    code = tunedesk_main(["legacy-env", "--model", str(chatglm_6b), "--env-dir", str(tmp_path / "env")])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "weights: its weights are pickle files (.bin)" in text
+    assert f"python -m tunedesk convert-weights {chatglm_6b}" in text
 
 
 def test_legacy_env_create_requires_consent_for_that_folder(chatglm_6b, tmp_path, capsys):

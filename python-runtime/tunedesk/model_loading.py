@@ -78,8 +78,10 @@ def check_model_dir(path: str, trust_remote_code: bool = False) -> dict[str, Any
         raise ConfigError(
             f"{path}: no *.safetensors weights"
             + (" (only pickle .bin/.pt files, which can run code)" if has_bin else ""),
-            "Use a safetensors copy of the model (most hubs offer one), or convert it with transformers' "
-            "save_pretrained in a trusted environment.",
+            f"Write a safetensors copy beside them: python -m tunedesk convert-weights {path} (it reads tensors "
+            "only, no code runs), or download the model's safetensors files."
+            if has_bin
+            else "Point --model_name_or_path at the folder that holds config.json and *.safetensors.",
         )
     if config.get("auto_map") and not trust_remote_code:
         raise ConfigError(

@@ -159,6 +159,17 @@ describe('inspectModel', () => {
     expect(info.paramsSource).toBe('config');
     expect(info.params).toBe(TINY_LLAMA_PARAMS);
     expect(info.notes.join(' ')).toMatch(/pickles/);
+    // The trainer refuses pickles: say what to do before a run is started.
+    expect(info.needs.join(' ')).toMatch(/^needs convert-weights: .*python -m tunedesk convert-weights/);
+  });
+
+  it('asks ChatGLM-6B pickles to be converted, but not ChatGLM2/3 ones (import-chatglm reads .bin itself)', async () => {
+    const glm1 = await inspectModel(modelDir('chatglm-6b-bin', { 'config.json': CHATGLM_6B_CONFIG, 'pytorch_model-00001-of-00008.bin': 'pickle' }));
+    expect(glm1.needs.some((n) => n.startsWith('needs convert-weights'))).toBe(true);
+    const { _name_or_path: _n, ...anonymous } = CHATGLM2_6B_CONFIG;
+    const glm2 = await inspectModel(modelDir('glm2-bin', { 'config.json': anonymous, 'tokenizer_config.json': { tokenizer_class: 'ChatGLMTokenizer' }, 'pytorch_model.bin': 'pickle' }));
+    expect(glm2.needs).toHaveLength(1);
+    expect(glm2.needs[0]).toMatch(/^needs import-chatglm/);
   });
 });
 

@@ -40,5 +40,5 @@ export function chatglmNeeds(generation: ChatglmGeneration): string[] {
       'legacy environment: ChatGLM-6B (first generation) runs only with its own remote code on transformers 4.27-4.33; after you agree to run those files (`python -m tunedesk legacy-env --model <dir> --create --i-agree-to-run <dir>`, needs internet access once), runs use that environment by themselves',
     ];
   }
-  return ['needs import-chatglm: convert it once with `python -m tunedesk import-chatglm <dir> <out>` to the native transformers glm layout'];
+  return ['needs import-chatglm: convert it once with `python -m tunedesk import-chatglm <dir> --out <new dir>` to the native transformers glm layout'];
 }

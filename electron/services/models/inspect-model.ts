@@ -109,6 +109,12 @@ export async function inspectModel(dir: string): Promise<ModelInfo> {
     needs.push(...chatglmNeeds(generation));
     if (arch.maxPositions && arch.maxPositions >= 32768) notes.push(`long-context variant (seq_length ${arch.maxPositions})`);
   }
+  // Only pickles: the trainer refuses them (loading a pickle can run code). ChatGLM2/3 need not
+  // convert first: import-chatglm reads their .bin shards tensors-only itself.
+  const onlyPickles = weightFiles.length === 0 && entries.some((e) => e.endsWith('.bin') || e.endsWith('.pt'));
+  if (onlyPickles && !needs.some((n) => n.startsWith('needs import-chatglm'))) {
+    needs.push('needs convert-weights: the weights are pickle files (.bin), which TuneDesk does not load; write a safetensors copy beside them once with `python -m tunedesk convert-weights <dir>` (it reads tensors only, no code runs)');
+  }
   const architectures = Array.isArray(config.architectures) ? config.architectures.filter((a) => typeof a === 'string') : [];
   return {
     dir,

@@ -129,6 +129,12 @@ def _model_report(model_dir: Path) -> dict:
         "generation": info.generation if info else None,
         "files": files_that_would_run(model_dir),
     }
+    if not any(model_dir.glob("*.safetensors")) and any(model_dir.glob("*.bin")):
+        # ChatGLM-6B is published as pickle shards only; the trainer loads safetensors only.
+        report["weights_note"] = (
+            "its weights are pickle files (.bin), which TuneDesk does not load: write a safetensors copy once "
+            f"with `python -m tunedesk convert-weights {model_dir}` (reads tensors only, no code runs)"
+        )
     if info is None:
         report["note"] = "Not a ChatGLM checkpoint: it needs no legacy environment."
     elif info.generation != 1:
@@ -280,6 +286,8 @@ def describe(result: dict) -> str:
         ] or ["  (none)"]
         if model.get("note"):
             lines.append(f"  note: {model['note']}")
+        if model.get("weights_note"):
+            lines.append(f"  weights: {model['weights_note']}")
         lines.append(f"  consent given: {'yes' if result.get('consent') else 'no'}")
     if result["created"]:
         lines.append("Created the legacy environment.")
