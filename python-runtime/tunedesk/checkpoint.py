@@ -48,10 +48,10 @@ def _fsync_tree(path: str) -> None:
     with ThreadPoolExecutor(max_workers=min(16, max(1, len(files)))) as pool:
         list(pool.map(_fsync_file, files))  # list(): re-raises the first error
     for folder in reversed(folders):  # children before their parent
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
-def _fsync_dir(path: str) -> None:
+def fsync_dir(path: str) -> None:
     if os.name != "posix":  # directories cannot be opened for fsync on Windows
         return
     fd = os.open(path, os.O_RDONLY)
@@ -193,7 +193,7 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
     if os.path.exists(final):  # saving the same step again (e.g. cancel right after a periodic save)
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _fsync_dir(root)
+    fsync_dir(root)
     sleep = float(os.environ.get(TEST_HOOK_SAVE_SLEEP, "0") or 0)
     if sleep > 0:
         time.sleep(sleep)
@@ -218,7 +218,7 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
         "files": dict(sorted(files.items())),
     }
     write_json_atomic(os.path.join(final, "manifest.json"), manifest)  # LAST: marks it complete
-    _fsync_dir(final)
+    fsync_dir(final)
     return f"{CHECKPOINTS}/{name}"
 
 

@@ -27,7 +27,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, TuneDeskError, classify
+from .checkpoint import fsync_dir
+from .errors import ConfigError, TuneDeskError, report_command_failure
 
 INDEX = "model.safetensors.index.json"
 BIN_INDEX = "pytorch_model.bin.index.json"
@@ -141,16 +142,6 @@ def _check_disk(model_dir: Path, need: int) -> None:
         )
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":  # directories cannot be opened for fsync on Windows
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def convert_weights(model_dir: Path) -> ConversionSummary:
     from safetensors.torch import save_file
 
@@ -209,7 +200,7 @@ def convert_weights(model_dir: Path) -> ConversionSummary:
             if name != marker:
                 os.replace(tmp / name, model_dir / name)
         os.replace(tmp / marker, model_dir / marker)
-        _fsync_dir(model_dir)
+        fsync_dir(str(model_dir))
         summary.converted = True
         return summary
     finally:
@@ -242,11 +233,6 @@ def main(argv: list[str]) -> int:
         print("convert-weights: interrupted; the model folder is as it was.", file=sys.stderr)
         return 1
     except (TuneDeskError, OSError) as exc:
-        error = classify(exc)
-        if args.json:
-            print(json.dumps({"ok": False, "error": error.as_event_error()}, ensure_ascii=False))
-        else:
-            print(f"convert-weights: {error.message}\n  what to do: {error.hint}", file=sys.stderr)
-        return 1
+        return report_command_failure("convert-weights", exc, args.json)
     print(json.dumps({"ok": True, **asdict(summary)}) if args.json else describe(summary))
     return 0

@@ -78,3 +78,17 @@ def classify(exc: BaseException) -> Classified:
             "Re-create the trainer environment with `npm run setup:python`.",
         )
     return Classified("runtime", f"{name}: {text}", "See train.log for the full traceback.")
+
+
+def report_command_failure(command: str, exc: BaseException, as_json: bool) -> int:
+    """How a one-shot command (convert-weights, import-chatglm, legacy-env) ends on a failure:
+    one JSON line for the app, or the message and what to do for a person; never a traceback. Returns 1."""
+    import json
+    import sys
+
+    error = classify(exc)
+    if as_json:
+        print(json.dumps({"ok": False, "error": error.as_event_error()}, ensure_ascii=False))
+    else:
+        print(f"{command}: {error.message}\n  what to do: {error.hint}", file=sys.stderr)
+    return 1

@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ..errors import TuneDeskError, classify
+from ..errors import TuneDeskError, report_command_failure
 
 DESCRIPTION = """\
 Convert a ChatGLM2-6B or ChatGLM3-6B checkpoint (also -base and -32k) into a native transformers
@@ -118,12 +118,7 @@ def main(argv: list[str]) -> int:
         print("import-chatglm: interrupted; nothing was written at the target.", file=sys.stderr)
         return 1
     except (TuneDeskError, OSError, ValueError) as exc:
-        error = classify(exc)
-        if args.json:
-            print(json.dumps({"ok": False, "error": error.as_event_error()}, ensure_ascii=False))
-        else:
-            print(f"import-chatglm: {error.message}\n  what to do: {error.hint}", file=sys.stderr)
-        return 1
+        return report_command_failure("import-chatglm", exc, args.json)
     if args.json:
         print(json.dumps({"ok": True, "summary": summary.to_dict()}, ensure_ascii=False))
     else:

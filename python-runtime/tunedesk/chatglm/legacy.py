@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import ConfigError, DependencyError, TuneDeskError, classify
+from ..errors import ConfigError, DependencyError, TuneDeskError, report_command_failure
 from .detect import detect_chatglm, remote_code_files
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2]  # python-runtime/
@@ -309,11 +309,6 @@ def main(argv: list[str]) -> int:
         print("legacy-env: interrupted; nothing was changed.", file=sys.stderr)
         return 1
     except (TuneDeskError, OSError) as exc:
-        error = classify(exc)
-        if args.json:
-            print(json.dumps({"ok": False, "error": error.as_event_error()}, ensure_ascii=False))
-        else:
-            print(f"legacy-env: {error.message}\n  what to do: {error.hint}", file=sys.stderr)
-        return 1
+        return report_command_failure("legacy-env", exc, args.json)
     print(json.dumps(result, ensure_ascii=False) if args.json else describe(result))
     return 0
