@@ -23,7 +23,7 @@ from legacy_chatglm_fixtures import (
     run_tunedesk,
     write_legacy_chatglm_model,
 )
-from trainer_fixtures import read_events, write_data
+from trainer_fixtures import base_args, read_events, write_data
 
 FILES = ("configuration_chatglm.py", "modeling_chatglm.py", "tokenization_chatglm.py")
 
@@ -39,28 +39,9 @@ def legacy(tmp_path_factory):
 
 
 def _train_args(model: Path, data: str, out: Path, *extra: str) -> list[str]:
-    return [
-        "train",
-        "--train_path",
-        data,
-        "--model_name_or_path",
-        str(model),
-        "--output_dir",
-        str(out),
-        "--per_device_train_batch_size",
-        "4",
-        "--max_len",
-        "64",
-        "--max_src_len",
-        "32",
-        "--show_loss_step",
-        "1",
-        "--max_steps",
-        "3",
-        "--device",
-        "cpu",
-        *extra,
-    ]
+    # Micro-batches of 4 (argparse keeps the last value) and 3 steps: enough to reach a checkpoint.
+    small = ("--per_device_train_batch_size", "4", "--max_steps", "3", "--device", "cpu")
+    return ["train", *base_args(str(model), data, str(out), *small, *extra)]
 
 
 def _failure(out: Path) -> dict:
