@@ -6,6 +6,7 @@ import { appHandlers } from './app-handlers';
 import { datasetsHandlers } from './datasets-handlers';
 import { exportHandlers } from '../export/export-binding';
 import type { HandlerMap } from './handler-types';
+import { legacyChatglmHandlers } from '../models/legacy-chatglm-binding';
 import { machineHandlers } from './machine-handlers';
 import { predictHandlers } from '../predict/predict-binding';
 import { runsHandlers } from '../runs/runs-binding';
@@ -16,6 +17,7 @@ export const handlers: HandlerMap<CallName> = {
   ...appHandlers,
   ...systemHandlers,
   ...machineHandlers,
+  ...legacyChatglmHandlers,
   ...timeEstimateHandlers,
   ...runsHandlers,
   ...datasetsHandlers,

@@ -7,6 +7,7 @@ import { datasetsCalls } from './datasets';
 import { estimatorCalls } from './estimator';
 import { exportCalls, exportTopics } from './export';
 import { hardwareCalls } from './hardware';
+import { legacyChatglmCalls } from './legacy-chatglm';
 import { checkpointsCalls } from './checkpoints';
 import { modelsCalls } from './models';
 import { predictCalls, predictTopics } from './predict';
@@ -22,6 +23,7 @@ export const calls = {
   ...systemCalls,
   ...hardwareCalls,
   ...modelsCalls,
+  ...legacyChatglmCalls,
   ...estimatorCalls,
   ...timeEstimateCalls,
   ...runsCalls,
