@@ -118,6 +118,39 @@ describe('recommend: models with remote code', () => {
     expect(r.rows[0]!.reason).toMatch(/legacy environment/);
   });
 
+  it('ChatGLM-6B with its legacy environment ready: judged normally, except P-Tuning and DeepSpeed', () => {
+    const glm1 = modelFromConfig(CHATGLM_6B_CONFIG, {
+      chatglmGeneration: 'chatglm-6b', remoteCode: { AutoModel: 'x' },
+      needs: ['legacy environment: ...', 'needs convert-weights: the weights are pickle files (.bin)'],
+    });
+    const ready = (budget: ReturnType<typeof gpuBudget>) =>
+      recommendationSchema.parse(recommend({ model: glm1, budget, seqLen: 1024, microBatch: 1, legacyChatglmReady: true }));
+    const r = ready(gpuBudget(80, 1, { hostRamAvailableBytes: 64 * GiB }));
+    expect(r.best).toBe('freeze');
+    const byId = Object.fromEntries(r.rows.map((row) => [row.planId, row]));
+    expect(verdicts(r)).toMatchObject({ freeze: 'fits', 'lora-r16': 'fits', full: 'does-not-fit', 'ptuning-v1': 'unavailable', 'ptuning-v2': 'unavailable' });
+    for (const id of ['ptuning-v1', 'ptuning-v2']) expect(byId[id]!.reason).toMatch(/P-Tuning needs transformers 4\.42\+.*legacy environment has 4\.33/);
+    for (const id of ['full-zero2', 'full-zero3', 'full-zero3-offload']) {
+      expect(byId[id]!.verdict).toBe('unavailable');
+      expect(byId[id]!.reason).toMatch(/DeepSpeed is not in ChatGLM-6B's legacy environment/);
+      expect(byId[id]!.needs.join(' ')).not.toMatch(/install DeepSpeed/); // installing it would not help
+    }
+    // The legacy environment is done; converting the pickle weights is still to do.
+    expect(byId.freeze!.needs).toEqual(['needs convert-weights: the weights are pickle files (.bin)']);
+    expect(r.warnings.join(' ')).toMatch(/trains in its legacy environment with its own code/);
+    expect(r.warnings.join(' ')).not.toMatch(/it is reported, never run/);
+
+    // Several GPUs: no DeepSpeed there, so the one-GPU plans are ranked and the rest are unavailable.
+    const multi = ready(gpuBudget(80, 2, { hostRamAvailableBytes: 64 * GiB }));
+    expect(multi.best).toBe('freeze');
+    expect(multi.rows.find((row) => row.planId === 'freeze')!.settings.gpus).toBe(1);
+    expect(multi.rows.filter((row) => row.settings.gpus === 2).every((row) => row.verdict === 'unavailable')).toBe(true);
+    expect(multi.warnings.join(' ')).toMatch(/2 GPUs, but ChatGLM-6B's legacy environment has no DeepSpeed/);
+
+    // The flag means nothing for other models.
+    expect(recommend({ model: SIX_B, budget: gpuBudget(80), seqLen: 1024, microBatch: 1, legacyChatglmReady: true }).rows.find((r2) => r2.planId === 'ptuning-v2')!.verdict).not.toBe('unavailable');
+  });
+
   it('another custom model: trust_remote_code is what it needs', () => {
     const custom = modelFromConfig({ ...SIX_B_CONFIG }, { remoteCode: { AutoModelForCausalLM: 'modeling_custom.CustomLM' } });
     const r = run(gpuBudget(24), { model: custom });

@@ -5,6 +5,7 @@ import type { ModelInfo } from '../../shared/contract/models';
 import type { Recommendation } from '../../shared/contract/recommend';
 import { hardwareReport, type ReportOptions } from '../hardware/hardware-report';
 import { inspectModel } from '../models/inspect-model';
+import { legacyChatglmStatus } from '../models/legacy-chatglm-env';
 import { budgetFromReport } from './machine-budget';
 import { loadPresets } from './presets-store';
 import { recommend } from './recommend';
@@ -28,13 +29,30 @@ export interface RecommendOutcome {
  * Throws ModelDirError (bad model directory), GpuSelectionError (unknown GPU index) or
  * PresetError (a broken preset file), each with a message that says what to fix.
  */
-export async function recommendForModel(request: RecommendRequest, options: { report?: HardwareReport; reportOptions?: ReportOptions } = {}): Promise<RecommendOutcome> {
+/** ChatGLM-6B: its legacy environment exists and the user agreed to the current files; false when that cannot be read. */
+export async function legacyChatglmReady(modelDir: string): Promise<boolean> {
+  try {
+    return (await legacyChatglmStatus(modelDir)).ready;
+  } catch {
+    return false;
+  }
+}
+
+export interface RecommendOptions {
+  report?: HardwareReport;
+  reportOptions?: ReportOptions;
+  /** Asked only for ChatGLM-6B (it runs legacy-env); legacyChatglmReady when omitted. */
+  legacyReady?: (modelDir: string) => Promise<boolean>;
+}
+
+export async function recommendForModel(request: RecommendRequest, options: RecommendOptions = {}): Promise<RecommendOutcome> {
   const [model, report, presets] = await Promise.all([
     inspectModel(request.modelDir),
     options.report ? Promise.resolve(options.report) : hardwareReport(options.reportOptions),
     loadPresets(),
   ]);
   const budget = budgetFromReport(report, request.gpus);
-  const recommendation = recommend({ model, budget, seqLen: request.maxLen, microBatch: request.microBatch, dtype: request.dtype, presets });
+  const legacyReady = model.chatglmGeneration === 'chatglm-6b' ? await (options.legacyReady ?? legacyChatglmReady)(request.modelDir) : false;
+  const recommendation = recommend({ model, budget, seqLen: request.maxLen, microBatch: request.microBatch, dtype: request.dtype, presets, legacyChatglmReady: legacyReady });
   return { recommendation, model, report };
 }

@@ -24,7 +24,18 @@ export interface RecommendInput {
   microBatch: number;
   dtype?: 'fp16' | 'bf16' | 'fp32';
   presets?: Preset[];
+  /**
+   * ChatGLM-6B only: its legacy environment exists and the user agreed to run the model's current
+   * files (the binding asks legacy-env; this pure function cannot). Without it every plan is unavailable.
+   */
+  legacyChatglmReady?: boolean;
 }
+
+/** ChatGLM-6B's legacy environment has transformers 4.33 and no DeepSpeed: what it cannot run. */
+export const LEGACY_PTUNING_REASON =
+  "P-Tuning is not available for ChatGLM-6B: TuneDesk's P-Tuning needs transformers 4.42+, and its legacy environment has 4.33; use LoRA, Freeze or full training";
+export const LEGACY_DEEPSPEED_REASON =
+  "DeepSpeed is not in ChatGLM-6B's legacy environment (not among its pinned packages): LoRA, Freeze or full training on one GPU";
 
 /** Peak memory on the device this plan runs on: no CUDA context on CPU or MPS. */
 function deviceBytes(est: Estimate, device: MachineBudget['device']): number {
@@ -44,20 +55,24 @@ interface Judged {
   needs: string[];
 }
 
-function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInfo): Judged {
+function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInfo, legacyReady: boolean): Judged {
   const needs: string[] = [];
   const budgetBytes = Math.min(...budget.gpuMemory.map((g) => g.bytes ?? Number.NaN), budget.device === 'cpu' ? (budget.hostRamAvailableBytes ?? Number.NaN) : Infinity);
   const peak = deviceBytes(est, budget.device);
   const margin = budgetBytes - peak;
+  const legacy = model.chatglmGeneration === 'chatglm-6b';
+  // Before the DeepSpeed check: installing DeepSpeed would not help the legacy environment.
+  if (legacy && legacyReady && plan.method.kind === 'ptuning') return { verdict: 'unavailable', margin, reason: LEGACY_PTUNING_REASON, needs };
+  if (legacy && legacyReady && est.engine === 'deepspeed') return { verdict: 'unavailable', margin, reason: LEGACY_DEEPSPEED_REASON, needs };
   if (est.engine === 'deepspeed' && !budget.deepspeed) {
     const why = budget.device === 'cuda' ? budget.deepspeedDetail : `DeepSpeed needs CUDA GPUs (this is ${budget.device.toUpperCase()})`;
     const unlock = plan.settings.zeroStage === 3 ? 'ZeRO-3' : plan.settings.gpus > 1 ? 'several GPUs' : 'ZeRO-2';
     needs.push(budget.device === 'cuda' ? `install DeepSpeed to unlock ${unlock} (pip install -r python-runtime/requirements-deepspeed.txt)` : why);
     return { verdict: 'unavailable', margin, reason: `needs the DeepSpeed engine: ${why}`, needs };
   }
-  if (model.chatglmGeneration === 'chatglm-6b') {
+  if (legacy && !legacyReady) {
     // The estimate stays on the row: it holds once the legacy environment exists and the user agreed
-    // to run the model's code (which this pure function cannot see; the run manager checks it).
+    // to run the model's code (legacyChatglmReady; the run manager checks it again).
     return {
       verdict: 'unavailable',
       margin,
@@ -65,7 +80,8 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
       needs: [...model.needs],
     };
   }
-  needs.push(...model.needs);
+  // Ready: the legacy environment is no longer something to do (convert-weights may still be).
+  needs.push(...(legacy ? model.needs.filter((n) => !n.startsWith('legacy environment')) : model.needs));
   if (model.remoteCode && !model.chatglmGeneration) {
     needs.push('the model asks for remote code: read its Python files, then allow it with trust_remote_code');
   }
@@ -113,27 +129,31 @@ export function asTrained(model: ModelInfo): ModelInfo {
 export function recommend(input: RecommendInput): Recommendation {
   const { budget } = input;
   const model = asTrained(input.model);
+  const legacyReady = model.chatglmGeneration === 'chatglm-6b' && input.legacyChatglmReady === true;
   const gpus = budget.device === 'cuda' ? budget.gpuMemory.length : 1;
   const dtype = input.dtype ?? (budget.device === 'cpu' ? 'fp32' : 'bf16');
   const warnings: string[] = [];
   const planInput = { dtype, microBatch: input.microBatch, seqLen: input.seqLen, gpus };
   let plans = standardPlans(model.arch, planInput);
-  if (gpus > 1 && !budget.deepspeed) {
+  if (gpus > 1 && (!budget.deepspeed || legacyReady)) {
     // Without DeepSpeed only one GPU trains: rank the single-GPU plans, keep the rest as "unavailable".
     const single = standardPlans(model.arch, { ...planInput, gpus: 1 }).filter((p) => p.settings.zeroStage === 0);
     plans = [...single, ...plans.map((p) => ({ ...p, id: `${p.id}-x${gpus}`, label: `${p.label} on ${gpus} GPUs` }))];
-    warnings.push(`${gpus} GPUs, but DeepSpeed is not available: without it training uses one GPU`);
+    warnings.push(
+      legacyReady ? `${gpus} GPUs, but ChatGLM-6B's legacy environment has no DeepSpeed: training uses one GPU` : `${gpus} GPUs, but DeepSpeed is not available: without it training uses one GPU`,
+    );
   }
   if (model.arch.maxPositions && input.seqLen > model.arch.maxPositions) {
     warnings.push(`max length ${input.seqLen} is longer than the model's ${model.arch.maxPositions} positions`);
   }
   if (model !== input.model) warnings.push('estimates are for the model after import-chatglm (native glm layout, fused attention)');
-  if (model.remoteCode) warnings.push(`the model asks for remote code (${Object.keys(model.remoteCode).join(', ')}): it is reported, never run`);
+  if (legacyReady) warnings.push("ChatGLM-6B trains in its legacy environment with its own code (you agreed to its current files): LoRA, Freeze or full training, --mode glm");
+  else if (model.remoteCode) warnings.push(`the model asks for remote code (${Object.keys(model.remoteCode).join(', ')}): it is reported, never run`);
   if (!budget.trainerReady) warnings.push('the trainer environment is not ready: run `npm run setup:python`');
 
   const rows: RecommendationRow[] = plans.map((plan) => {
     const est = estimate(model, plan.method, plan.settings);
-    const j = judge(plan, est, budget, model);
+    const j = judge(plan, est, budget, model, legacyReady);
     return { planId: plan.id, label: plan.label, method: plan.method, settings: plan.settings, estimate: est, verdict: j.verdict, marginBytes: j.margin, reason: j.reason, needs: j.needs };
   });
   const capability = new Map(plans.map((p) => [p.id, p.capability]));
@@ -154,7 +174,7 @@ export function recommend(input: RecommendInput): Recommendation {
       return { id: preset.id, title: preset.title, verdict: 'unavailable' as Verdict, reason: `needs ${preset.hardware.minGpus} NVIDIA GPU(s), this machine offers ${budget.device === 'cuda' ? gpus : 0}` };
     }
     const plan: Plan = { id: preset.id, label: preset.title, capability: 0, method: presetMethod(preset), settings: presetSettings(preset, gpus, dtype) };
-    const j = judge(plan, estimate(model, plan.method, plan.settings), budget, model);
+    const j = judge(plan, estimate(model, plan.method, plan.settings), budget, model, legacyReady);
     return { id: preset.id, title: preset.title, verdict: j.verdict, reason: j.reason };
   });
   const known = budget.gpuMemory.map((g) => g.bytes).filter((b): b is number => b !== null);
