@@ -1,9 +1,16 @@
 // An in-memory API client for the renderer's component tests ONLY (never used by the app): calls
 // answer from a table of handlers, topics are pushed by the test with emit().
 import { createApiClient, type ApiClient } from '../../renderer/src/api';
-import type { ApiResult, TunedeskBridge } from '../../electron/shared/bridge';
+import type { ApiErrorBody, ApiResult, TunedeskBridge } from '../../electron/shared/bridge';
 
 export type StubHandlers = Record<string, (request: unknown) => unknown>;
+
+/** Thrown by a stub handler to answer with this exact error body (code, message, hint). */
+export class StubCallError extends Error {
+  constructor(readonly body: ApiErrorBody) {
+    super(body.message);
+  }
+}
 
 export interface StubApi {
   client: ApiClient;
@@ -23,6 +30,7 @@ export function stubApi(handlers: StubHandlers): StubApi {
       try {
         return { ok: true, value: await handler(request) };
       } catch (e) {
+        if (e instanceof StubCallError) return { ok: false, error: e.body };
         return { ok: false, error: { code: 'failed', message: (e as Error).message } };
       }
     },

@@ -1,5 +1,5 @@
 // Wizard step 1: the model. Pick a local Hugging Face folder; the inspection shows what it is and
-// warns about remote code or a ChatGLM import it needs first.
+// warns about remote code or a ChatGLM import it needs first; ChatGLM-6B gets its legacy-environment card.
 import { useState } from 'react';
 import type { ModelInfo } from '../../../../electron/shared/contract/models';
 import { useApi } from '../../api-context';
@@ -8,6 +8,7 @@ import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
 import { useWizardStore } from '../../stores/wizard-store';
 import { formatBytes, formatParams } from './format';
+import { LegacyChatglmCard } from './LegacyChatglmCard';
 
 export function ModelStep() {
   const api = useApi();
@@ -37,6 +38,7 @@ export function ModelStep() {
       {busy && <p className="help">Reading the model…</p>}
       <ErrorNote error={error} title="This folder cannot be used" />
       {model && <ModelCard model={model} />}
+      {model?.chatglmGeneration === 'chatglm-6b' && <LegacyChatglmCard key={model.dir} modelDir={model.dir} />}
     </div>
   );
 }
@@ -67,8 +69,10 @@ export function ModelCard({ model }: { model: ModelInfo }) {
       </dl>
       {model.remoteCode && (
         <div className="alert" role="alert" style={{ marginTop: 8 }}>
-          This model asks to run its own Python code ({Object.keys(model.remoteCode).join(', ')}). TuneDesk never runs it; it uses its own
-          implementation where one exists.
+          This model asks to run its own Python code ({Object.keys(model.remoteCode).join(', ')}).{' '}
+          {model.chatglmGeneration === 'chatglm-6b'
+            ? 'TuneDesk runs it only in the separate legacy environment below, and only after you agree to its files.'
+            : 'TuneDesk never runs it; it uses its own implementation where one exists.'}
         </div>
       )}
       {model.needs.map((n) => (
