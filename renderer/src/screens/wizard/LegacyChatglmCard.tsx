@@ -105,7 +105,7 @@ export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
           </div>
           {status.weightsNote && (
             <div className="alert" role="alert" data-testid="legacy-weights-note">
-              Weights: {status.weightsNote}
+              Before training: {status.weightsNote}
             </div>
           )}
           <details>

@@ -75,7 +75,10 @@ export function ModelCard({ model }: { model: ModelInfo }) {
             : 'TuneDesk never runs it; it uses its own implementation where one exists.'}
         </div>
       )}
-      {model.needs.map((n) => (
+      {/* ChatGLM-6B: the legacy-environment card below says that one, with the files and the agreement. */}
+      {model.needs
+        .filter((n) => model.chatglmGeneration !== 'chatglm-6b' || !n.startsWith('legacy environment'))
+        .map((n) => (
         <div key={n} className="alert" role="alert" style={{ marginTop: 8 }}>
           {n}
         </div>
