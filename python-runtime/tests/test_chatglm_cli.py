@@ -124,6 +124,26 @@ def test_legacy_env_create_requires_consent_for_that_folder(chatglm_6b, tmp_path
     assert not env_dir.exists()
 
 
+def test_legacy_env_consent_is_to_the_files_the_user_was_shown(chatglm_6b, tmp_path, capsys):
+    env_dir = tmp_path / "env"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "bin" / "python").write_text("")  # a stand-in: the environment exists, only consent is at stake
+    base = ["legacy-env", "--model", str(chatglm_6b), "--env-dir", str(env_dir), "--json"]
+    assert tunedesk_main(base) == 0
+    shown = {f["path"]: f["sha256"] for f in json.loads(capsys.readouterr().out)["model"]["files"]}
+    (chatglm_6b / "quantization.py").write_text("# edited after the user looked\n")
+    agree = [*base, "--create", "--i-agree-to-run", str(chatglm_6b), "--agreed-files", json.dumps(shown)]
+    assert tunedesk_main(agree) == 1
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["message"].startswith("The model's Python files changed since you looked: quantization.py changed")
+    assert not (env_dir / "tunedesk-consent.json").exists()
+    assert tunedesk_main(base) == 0
+    shown = {f["path"]: f["sha256"] for f in json.loads(capsys.readouterr().out)["model"]["files"]}
+    agree = [*base, "--create", "--i-agree-to-run", str(chatglm_6b), "--agreed-files", json.dumps(shown)]
+    assert tunedesk_main(agree) == 0
+    assert json.loads(capsys.readouterr().out)["consent"] is True
+
+
 def test_legacy_env_without_network_fails_cleanly(chatglm_6b, tmp_path, capsys, monkeypatch):
     # Force the offline path even on a machine with internet: no index, an empty wheel folder.
     empty = tmp_path / "no-wheels"

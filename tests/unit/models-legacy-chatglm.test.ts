@@ -126,7 +126,8 @@ describe('ChatGLM-6B legacy environment: agreeing', () => {
     const { commands, run } = recorder();
     const error = await failure(agreeLegacyChatglm(model, seenOf(model), { ...options, run }));
     const create = commands.at(-1)!;
-    expect(create.args).toEqual(['legacy-env', '--model', model, '--create', '--i-agree-to-run', model, '--env-dir', envDir, '--json']);
+    const shown = JSON.stringify(Object.fromEntries(seenOf(model).map((f) => [f.name, f.sha256])));
+    expect(create.args).toEqual(['legacy-env', '--model', model, '--create', '--i-agree-to-run', model, '--agreed-files', shown, '--env-dir', envDir, '--json']);
     expect(create.options.timeoutMs).toBe(CREATE_TIMEOUT_MS);
     expect(create.options.env).toMatchObject({ [LEGACY_ENV_VAR]: envDir });
     expect(error.reason).toBe('dependency');
@@ -154,24 +155,20 @@ describe('ChatGLM-6B legacy environment: agreeing', () => {
     }
   });
 
-  it('takes the consent back when a file changed between the check and the recording', async () => {
+  it('a file changed between the quick check and the recording: legacy-env refuses it, records nothing', async () => {
     const model = chatglm6b('race');
     const seen = seenOf(model);
-    mkdirSync(envDir, { recursive: true });
-    writeFileSync(join(envDir, 'tunedesk-consent.json'), JSON.stringify({ models: { [model]: { files: {} }, '/other': { files: {} } } }));
+    mkdirSync(join(envDir, 'bin'), { recursive: true });
+    writeFileSync(join(envDir, 'bin', 'python'), ''); // the environment exists: only the consent is at stake
     const real = recorder();
     const run: LegacyEnvOptions['run'] = async (args, opts) => {
-      if (!args.includes('--create')) return real.run(args, opts);
-      const result = await real.run(['legacy-env', '--model', model, '--env-dir', envDir, '--json'], opts); // hashes, records nothing
-      const report = JSON.parse(result.stdout) as { model: { files: { sha256: string }[] }; consent: boolean };
-      report.model.files[0]!.sha256 = '0'.repeat(64); // what legacy-env would have hashed after an edit
-      report.consent = true;
-      return { ...result, stdout: JSON.stringify(report) };
+      if (args.includes('--create')) writeFileSync(join(model, 'modeling_chatglm.py'), '# edited after the quick check\n');
+      return real.run(args, opts); // the real legacy-env, with the --agreed-files the user saw
     };
     const error = await failure(agreeLegacyChatglm(model, seen, { ...options, run }));
     expect(error.reason).toBe('changed');
-    const record = JSON.parse(readFileSync(join(envDir, 'tunedesk-consent.json'), 'utf8')) as { models: Record<string, unknown> };
-    expect(Object.keys(record.models)).toEqual(['/other']);
+    expect(error.message).toMatch(/modeling_chatglm\.py changed/);
+    expect(existsSync(join(envDir, 'tunedesk-consent.json'))).toBe(false);
   });
 
   it('one creation at a time', async () => {

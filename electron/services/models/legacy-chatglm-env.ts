@@ -2,8 +2,6 @@
 // (status), and the agreement itself, bound to the exact files the user was shown (agree). Both go
 // through `python -m tunedesk legacy-env --json`, the one place that lists the files, hashes them,
 // records the consent and builds the environment; neither ever runs the model's own code.
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { LegacyChatglmStatus } from '../../shared/contract/legacy-chatglm';
 import { runTrainerPython, type TrainerRunOptions, type TrainerRunResult } from '../python-env/trainer-python';
 import { isChatglm6b, LEGACY_ENV_VAR, legacyChatglmEnvDir } from '../runs/legacy-chatglm';
@@ -12,8 +10,6 @@ import { isChatglm6b, LEGACY_ENV_VAR, legacyChatglmEnvDir } from '../runs/legacy
 export const STATUS_TIMEOUT_MS = 60_000;
 /** pip installs torch 2.0.1 + transformers 4.33 into a fresh environment: minutes on a slow line. */
 export const CREATE_TIMEOUT_MS = 30 * 60_000;
-/** Where legacy-env keeps the consents (python-runtime/tunedesk/chatglm/legacy.py, CONSENT_FILE). */
-const CONSENT_FILE = 'tunedesk-consent.json';
 
 export type LegacyChatglmErrorReason = 'not-chatglm-6b' | 'changed' | 'busy' | 'trainer' | 'config' | 'dependency';
 
@@ -43,10 +39,17 @@ export interface LegacyEnvOptions {
   run?: (args: string[], options: TrainerRunOptions) => Promise<TrainerRunResult>;
 }
 
-/** The legacy-env command line: the status, or the creation with the consent for `modelDir`. */
-export function legacyEnvArgs(modelDir: string, envDir: string, create: boolean): string[] {
-  return ['legacy-env', '--model', modelDir, ...(create ? ['--create', '--i-agree-to-run', modelDir] : []), '--env-dir', envDir, '--json'];
+/**
+ * The legacy-env command line: the status, or the creation with the consent for `modelDir` to
+ * exactly the files the user saw (legacy-env refuses when they differ, and records those hashes).
+ */
+export function legacyEnvArgs(modelDir: string, envDir: string, seen: SeenFile[] | null): string[] {
+  const agree = seen ? ['--create', '--i-agree-to-run', modelDir, '--agreed-files', JSON.stringify(Object.fromEntries(seen.map((f) => [f.name, f.sha256])))] : [];
+  return ['legacy-env', '--model', modelDir, ...agree, '--env-dir', envDir, '--json'];
 }
+
+/** How legacy-env words a refusal because the files differ from what the user saw (legacy.py). */
+const CHANGED_PREFIX = "The model's Python files changed since you looked";
 
 interface LegacyEnvReport {
   ok: boolean;
@@ -69,7 +72,7 @@ function parseReport(result: TrainerRunResult): LegacyEnvReport | null {
 }
 
 /** The report as the contract's status, or the trainer's classified error (never its traceback). */
-function statusFrom(result: TrainerRunResult, what: string, timeoutMs: number): LegacyChatglmStatus & { modelKey: string } {
+function statusFrom(result: TrainerRunResult, what: string, timeoutMs: number): LegacyChatglmStatus {
   if (result.startError) {
     throw new LegacyChatglmError('trainer', `Could not start the trainer's Python to ${what} (${result.startError}).`, 'Set up the trainer environment (npm run setup:python), then try again.');
   }
@@ -82,7 +85,7 @@ function statusFrom(result: TrainerRunResult, what: string, timeoutMs: number): 
   }
   const report = parseReport(result);
   if (report && !report.ok && report.error) {
-    const reason = report.error.kind === 'dependency' ? 'dependency' : 'config';
+    const reason = report.error.message.startsWith(CHANGED_PREFIX) ? 'changed' : report.error.kind === 'dependency' ? 'dependency' : 'config';
     throw new LegacyChatglmError(reason, report.error.message, report.error.hint);
   }
   if (!report?.ok || !report.env || !report.model) {
@@ -93,7 +96,6 @@ function statusFrom(result: TrainerRunResult, what: string, timeoutMs: number): 
   const consent = report.consent === true;
   return {
     modelDir: report.model.path,
-    modelKey: report.model.path,
     explanation: report.explanation ?? '',
     files: report.model.files.map((f) => ({ name: f.path, bytes: f.bytes, sha256: f.sha256 })),
     env: { exists: report.env.exists, path: report.env.path, pins: report.env.pins ?? [] },
@@ -114,11 +116,12 @@ async function ensureChatglm6b(modelDir: string): Promise<void> {
   }
 }
 
-async function runLegacyEnv(modelDir: string, create: boolean, options: LegacyEnvOptions) {
+async function runLegacyEnv(modelDir: string, seen: SeenFile[] | null, options: LegacyEnvOptions) {
   const envDir = legacyChatglmEnvDir(options.env);
+  const create = seen !== null;
   const timeoutMs = create ? CREATE_TIMEOUT_MS : STATUS_TIMEOUT_MS;
   const run = options.run ?? runTrainerPython;
-  const result = await run(legacyEnvArgs(modelDir, envDir, create), {
+  const result = await run(legacyEnvArgs(modelDir, envDir, seen), {
     timeoutMs,
     env: { [LEGACY_ENV_VAR]: envDir },
     ...(options.python ? { python: options.python } : {}),
@@ -126,12 +129,10 @@ async function runLegacyEnv(modelDir: string, create: boolean, options: LegacyEn
   return { envDir, status: statusFrom(result, create ? 'create the legacy environment' : 'read the legacy environment status', timeoutMs) };
 }
 
-const strip = ({ modelKey: _key, ...status }: LegacyChatglmStatus & { modelKey: string }): LegacyChatglmStatus => status;
-
 /** What would run, whether the environment exists and whether the user agreed. Runs none of the files. */
 export async function legacyChatglmStatus(modelDir: string, options: LegacyEnvOptions = {}): Promise<LegacyChatglmStatus> {
   await ensureChatglm6b(modelDir);
-  return strip((await runLegacyEnv(modelDir, false, options)).status);
+  return (await runLegacyEnv(modelDir, null, options)).status;
 }
 
 /** The differences between what the user saw and what is there now ("x.py changed", ...); empty when equal. */
@@ -150,20 +151,6 @@ export function fileChanges(seen: SeenFile[], current: SeenFile[]): string[] {
 const changedError = (changes: string[]) =>
   new LegacyChatglmError('changed', `The model's Python files changed since you looked: ${changes.join(', ')}. Nothing was agreed to.`, 'Read the files as they are now, then agree again.');
 
-/** Takes back a consent that legacy-env recorded for files the user was not shown (a change mid-way). */
-async function withdrawConsent(envDir: string, modelKey: string): Promise<void> {
-  const path = join(envDir, CONSENT_FILE);
-  try {
-    const record = JSON.parse(await readFile(path, 'utf8')) as { models?: Record<string, unknown> };
-    if (record.models && Object.hasOwn(record.models, modelKey)) {
-      delete record.models[modelKey];
-      await writeFile(path, `${JSON.stringify(record, null, 2)}\n`, 'utf8');
-    }
-  } catch {
-    // no consent file: nothing was recorded
-  }
-}
-
 // The environment is one folder shared by every model: one creation at a time.
 let agreeing: string | null = null;
 
@@ -179,17 +166,12 @@ export async function agreeLegacyChatglm(modelDir: string, seen: SeenFile[], opt
   }
   agreeing = modelDir;
   try {
-    const before = (await runLegacyEnv(modelDir, false, options)).status;
+    // A quick look first, so a change since the screen was drawn is refused before anything starts;
+    // legacy-env checks the same again (--agreed-files) as it records the consent.
+    const before = (await runLegacyEnv(modelDir, null, options)).status;
     const changes = fileChanges(seen, before.files);
     if (changes.length > 0) throw changedError(changes);
-    const { envDir, status } = await runLegacyEnv(modelDir, true, options);
-    // legacy-env hashed the files again when it started: a change in between must not slip in.
-    const late = fileChanges(seen, status.files);
-    if (late.length > 0) {
-      await withdrawConsent(envDir, status.modelKey);
-      throw changedError(late);
-    }
-    return strip(status);
+    return (await runLegacyEnv(modelDir, seen, options)).status;
   } finally {
     agreeing = null;
   }

@@ -69,6 +69,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--env-dir", default=str(legacy_env_dir()), help=argparse.SUPPRESS)
     parser.add_argument("--python", default=sys.executable, help="interpreter for the environment (3.8-3.11)")
+    parser.add_argument(
+        "--agreed-files",
+        metavar="JSON",
+        help='with --create: the files the user was shown, {"path": "sha256", ...}; the consent is refused '
+        "unless the folder's files are exactly these (the app passes what its screen listed)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser.parse_args(argv)
 
@@ -160,6 +166,28 @@ def _check_consent(args: argparse.Namespace, model_dir: Path | None, files: list
         raise ConfigError(
             f"--i-agree-to-run names {args.agree}, but --model is {model_dir}.",
             "Consent covers one folder: pass the same folder to both options.",
+        )
+    if args.agreed_files is not None:
+        _check_shown_files(args.agreed_files, files)
+
+
+def _check_shown_files(agreed_json: str, files: list[dict]) -> None:
+    """The consent is to what the user was shown: refuse when the folder's files differ from it.
+    The same hashes are then recorded, so there is no moment where other contents are agreed to."""
+    try:
+        shown = json.loads(agreed_json)
+        if not isinstance(shown, dict) or not all(isinstance(v, str) for v in shown.values()):
+            raise ValueError("not an object of path -> sha256")
+    except ValueError as exc:
+        raise ConfigError(f"--agreed-files is not valid: {exc}.", 'Pass {"path": "sha256", ...}.') from exc
+    current = {f["path"]: f["sha256"] for f in files}
+    changes = [f"{path} changed" for path in current if path in shown and shown[path] != current[path]]
+    changes += [f"{path} is new" for path in current if path not in shown]
+    changes += [f"{path} is gone" for path in shown if path not in current]
+    if changes:
+        raise ConfigError(
+            f"The model's Python files changed since you looked: {', '.join(changes)}. Nothing was agreed to.",
+            "Read the files as they are now, then agree again.",
         )
 
 
