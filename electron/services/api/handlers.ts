@@ -3,6 +3,7 @@
 // tests/unit/contract-bindings.test.ts checks the same at run time).
 import type { CallName } from '../../shared/contract';
 import { appHandlers } from './app-handlers';
+import { convertWeightsHandlers } from '../models/convert-weights-binding';
 import { datasetsHandlers } from './datasets-handlers';
 import { exportHandlers } from '../export/export-binding';
 import type { HandlerMap } from './handler-types';
@@ -18,6 +19,7 @@ export const handlers: HandlerMap<CallName> = {
   ...systemHandlers,
   ...machineHandlers,
   ...legacyChatglmHandlers,
+  ...convertWeightsHandlers,
   ...timeEstimateHandlers,
   ...runsHandlers,
   ...datasetsHandlers,

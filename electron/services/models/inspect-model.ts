@@ -10,6 +10,9 @@ import { safetensorsFiles, summarizeSafetensors } from './safetensors-header';
 /** The directory cannot be inspected; the message says why and what to do. */
 export class ModelDirError extends Error {}
 
+/** How the need for a safetensors copy of pickle-only weights starts (the app's convert call checks it). */
+export const CONVERT_WEIGHTS_NEED = 'needs convert-weights';
+
 const DTYPE_NAMES: Record<string, string> = { F16: 'float16', BF16: 'bfloat16', F32: 'float32', F64: 'float64', I8: 'int8', U8: 'uint8' };
 
 async function sizeOnDisk(dir: string, entries: string[]): Promise<number> {
@@ -113,7 +116,7 @@ export async function inspectModel(dir: string): Promise<ModelInfo> {
   // convert first: import-chatglm reads their .bin shards tensors-only itself.
   const onlyPickles = weightFiles.length === 0 && entries.some((e) => e.endsWith('.bin') || e.endsWith('.pt'));
   if (onlyPickles && !needs.some((n) => n.startsWith('needs import-chatglm'))) {
-    needs.push('needs convert-weights: the weights are pickle files (.bin), which TuneDesk does not load; write a safetensors copy beside them once with `python -m tunedesk convert-weights <dir>` (it reads tensors only, no code runs)');
+    needs.push(`${CONVERT_WEIGHTS_NEED}: the weights are pickle files (.bin), which TuneDesk does not load; write a safetensors copy beside them once with \`python -m tunedesk convert-weights <dir>\` (it reads tensors only, no code runs)`);
   }
   const architectures = Array.isArray(config.architectures) ? config.architectures.filter((a) => typeof a === 'string') : [];
   return {

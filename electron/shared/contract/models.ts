@@ -55,6 +55,22 @@ export const modelInfoSchema = z.object({
 });
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
+/** What convert-weights did: the pickle files it read and the safetensors files it wrote beside them. */
+export const convertWeightsResultSchema = z.object({
+  /** The model folder, resolved. */
+  modelDir: z.string(),
+  /** False when the folder already had safetensors weights (then `note` says so). */
+  converted: z.boolean(),
+  /** The pickle files read (pytorch_model*.bin), left untouched. */
+  sources: z.array(z.string()),
+  /** The safetensors files written (model.safetensors, or model-0000i-of-0000n.safetensors + index). */
+  shards: z.array(z.string()),
+  tensors: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  note: z.string(),
+});
+export type ConvertWeightsResult = z.infer<typeof convertWeightsResultSchema>;
+
 export const modelsCalls = {
   /** Inspect a local model directory: family, exact parameter count, layout, remote code. */
   'models.inspect': call(
@@ -63,5 +79,14 @@ export const modelsCalls = {
       'disk and whether it asks for remote code (reported, never run).',
     z.strictObject({ dir: localPath({ must: 'exist', kind: 'directory' }) }),
     modelInfoSchema,
+  ),
+  /** Write a safetensors copy of a folder's pickle weights beside them (python -m tunedesk convert-weights). */
+  'models.convertWeights': call(
+    'For a model folder whose weights are only pickle files (.bin) and that inspection says needs ' +
+      'convert-weights: write a safetensors copy beside them, reading tensors only (torch weights_only; no ' +
+      'code from the files runs). The .bin files stay; needs about as much free disk as they take. Minutes ' +
+      'for big models; refused for folders that do not need it and while the same folder is converting.',
+    z.strictObject({ modelDir: localPath({ must: 'exist', kind: 'directory' }) }),
+    convertWeightsResultSchema,
   ),
 };

@@ -7,9 +7,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError, useCall } from '../../components/useCall';
-import { formatBytes } from './format';
-
-const elapsedText = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+import { formatBytes, formatElapsed } from './format';
 
 export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
   const api = useApi();
@@ -103,11 +101,7 @@ export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
               They are in {status.modelDir}. Open them in an editor and read them before you agree. Hover a hash for its full value.
             </p>
           </div>
-          {status.weightsNote && (
-            <div className="alert" role="alert" data-testid="legacy-weights-note">
-              Before training: {status.weightsNote}
-            </div>
-          )}
+          {/* status.weightsNote (pickle-only weights) is the model step's convert-weights card, with its button: said once. */}
           <details>
             <summary className="help">What the environment holds, and the trainer&apos;s full explanation</summary>
             <p className="help">Pinned packages: {status.env.pins.join(', ')}</p>
@@ -135,7 +129,7 @@ export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
                   <ProgressBar fraction={null} label="Creating the legacy environment" />
                   <span className="help">
                     {status.env.exists ? 'Recording your consent…' : 'Creating the environment: pip installs torch 2.0.1, transformers 4.33 and more; this can take several minutes.'}{' '}
-                    <span className="num">{elapsedText(elapsed)}</span>
+                    <span className="num">{formatElapsed(elapsed)}</span>
                   </span>
                 </div>
               )}

@@ -1,5 +1,6 @@
 // Wizard step 1: the model. Pick a local Hugging Face folder; the inspection shows what it is and
-// warns about remote code or a ChatGLM import it needs first; ChatGLM-6B gets its legacy-environment card.
+// warns about remote code or a ChatGLM import it needs first; pickle-only weights get the one-click
+// safetensors copy; ChatGLM-6B gets its legacy-environment card.
 import { useState } from 'react';
 import type { ModelInfo } from '../../../../electron/shared/contract/models';
 import { useApi } from '../../api-context';
@@ -7,6 +8,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
 import { useWizardStore } from '../../stores/wizard-store';
+import { CONVERT_WEIGHTS_NEED, ConvertWeightsCard } from './ConvertWeightsCard';
 import { formatBytes, formatParams } from './format';
 import { LegacyChatglmCard } from './LegacyChatglmCard';
 
@@ -31,6 +33,12 @@ export function ModelStep() {
     }
   };
 
+  // After a conversion: read the same folder again in place (the cards stay), unless the user chose another meanwhile.
+  const reinspect = async (path: string) => {
+    const info = await api.invoke('models.inspect', { dir: path });
+    if (useWizardStore.getState().draft.model_name_or_path === path) setModel(path, info);
+  };
+
   return (
     <div className="stack">
       <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json). Nothing is downloaded.</p>
@@ -38,6 +46,9 @@ export function ModelStep() {
       {busy && <p className="help">Reading the model…</p>}
       <ErrorNote error={error} title="This folder cannot be used" />
       {model && <ModelCard model={model} />}
+      {model && typeof dir === 'string' && (
+        <ConvertWeightsCard key={`convert:${model.dir}`} model={model} onConverted={() => reinspect(dir)} />
+      )}
       {model?.chatglmGeneration === 'chatglm-6b' && <LegacyChatglmCard key={model.dir} modelDir={model.dir} />}
     </div>
   );
@@ -75,8 +86,10 @@ export function ModelCard({ model }: { model: ModelInfo }) {
             : 'TuneDesk never runs it; it uses its own implementation where one exists.'}
         </div>
       )}
-      {/* ChatGLM-6B: the legacy-environment card below says that one, with the files and the agreement. */}
+      {/* Said once, below, with what to do: pickle-only weights in the convert-weights card, and
+          ChatGLM-6B's legacy environment in its card with the files and the agreement. */}
       {model.needs
+        .filter((n) => !n.startsWith(CONVERT_WEIGHTS_NEED))
         .filter((n) => model.chatglmGeneration !== 'chatglm-6b' || !n.startsWith('legacy environment'))
         .map((n) => (
         <div key={n} className="alert" role="alert" style={{ marginTop: 8 }}>

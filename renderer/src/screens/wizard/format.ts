@@ -13,3 +13,6 @@ export function formatBytes(n: number): string {
   if (mib >= 1) return `${mib.toFixed(mib >= 100 ? 0 : 1)} MB`;
   return `${Math.max(Math.round(n / 1024), 0)} KB`;
 }
+
+/** Elapsed seconds as m:ss (a long task's clock beside an indeterminate progress bar). */
+export const formatElapsed = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
