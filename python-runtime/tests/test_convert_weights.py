@@ -119,8 +119,11 @@ def test_a_pickle_that_would_run_code_is_refused_and_nothing_runs_or_is_written(
     torch.save({"weight": torch.zeros(2), "payload": _RunsCode(str(marker))}, model_dir / "pytorch_model.bin")
     before = _listing(model_dir)
 
-    with pytest.raises(ConfigError, match="not a plain tensor file"):
+    with pytest.raises(ConfigError, match="not a plain tensor file") as refused:
         cw.convert_weights(model_dir)
+    # What the unpickler refused, and never torch's advice to load again with weights_only=False.
+    assert "it asks for" in refused.value.message
+    assert "weights_only" not in refused.value.message + refused.value.hint
 
     assert not marker.exists()
     assert _listing(model_dir) == before
@@ -161,6 +164,15 @@ def test_an_index_without_all_its_shards_is_redone(demo_model_dir, tmp_path):
     assert not cw.already_converted(model_dir)
     assert cw.convert_weights(model_dir).converted
     assert cw.already_converted(model_dir)
+
+
+def test_a_file_that_is_not_a_pickle_at_all_is_refused_plainly(demo_model_dir, tmp_path):
+    model_dir = tmp_path / "garbage"
+    _pickled_copy(demo_model_dir, model_dir, shards=1)
+    (model_dir / "pytorch_model.bin").write_bytes(b"not a checkpoint")
+    with pytest.raises(ConfigError, match="not a plain tensor file") as refused:
+        cw.convert_weights(model_dir)
+    assert "weights_only" not in refused.value.message
 
 
 def test_cli_json_and_errors(demo_model_dir, tmp_path):

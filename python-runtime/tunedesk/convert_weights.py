@@ -95,8 +95,8 @@ def load_restricted(path: Path) -> dict:
             data = torch.load(str(path), map_location="cpu", weights_only=True)  # legacy (pre-zip) format
     except (pickle.UnpicklingError, RuntimeError, AttributeError, ValueError, EOFError) as exc:
         raise ConfigError(
-            f"{path} is not a plain tensor file: loading it would need more than tensors ({str(exc).splitlines()[0]}). "
-            "TuneDesk does not run code from weight files.",
+            f"{path} is not a plain tensor file: loading it would need more than tensors "
+            f"({_unpickler_reason(exc)}). TuneDesk does not run code from weight files.",
             "Get a safetensors copy of this model from where you downloaded it, or a freshly downloaded .bin.",
         ) from exc
     if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
@@ -107,6 +107,24 @@ def load_restricted(path: Path) -> dict:
             "Point convert-weights at a folder of model weight files (pytorch_model*.bin).",
         )
     return data
+
+
+def _unpickler_reason(exc: BaseException) -> str:
+    """What torch's weights-only unpickler objected to, without the rest of its message: that text
+    suggests loading again with weights_only=False, which is exactly what must not be done here."""
+    import re
+
+    text = str(exc)
+    for pattern in (
+        r"Unsupported global: GLOBAL (\S+)",
+        r"Unsupported operand \d+",
+        r"WeightsUnpickler error: ([^\n]+)",
+    ):
+        found = re.search(pattern, text)
+        if found:
+            return f"it asks for {found.group(1)}" if found.groups() else found.group(0)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    return first if "weights_only" not in first else type(exc).__name__
 
 
 def _unshared(tensors: dict) -> dict:
