@@ -1,13 +1,14 @@
 // The model step's one-click convert-weights: a folder with only pickle (.bin) weights gets a
 // safetensors copy beside them (the host runs `python -m tunedesk convert-weights`), then the model
 // is read again so the need goes away. Shown once, for every family (ChatGLM-6B's card included).
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ConvertWeightsResult, ModelInfo } from '../../../../electron/shared/contract/models';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError } from '../../components/useCall';
 import { formatBytes, formatElapsed } from './format';
+import { useElapsedSeconds } from '../../components/useElapsedSeconds';
 
 /** The inspection's need that this card answers (electron/services/models/inspect-model.ts). */
 export const CONVERT_WEIGHTS_NEED = 'needs convert-weights';
@@ -17,19 +18,13 @@ export const needsConvertWeights = (model: ModelInfo) => model.needs.some((n) =>
 export function ConvertWeightsCard({ model, onConverted }: { model: ModelInfo; onConverted: () => Promise<void> }) {
   const api = useApi();
   const [busySince, setBusySince] = useState<number | null>(null);
-  const [elapsed, setElapsed] = useState(0);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const [done, setDone] = useState<ConvertWeightsResult | null>(null);
 
-  useEffect(() => {
-    if (busySince === null) return;
-    const timer = setInterval(() => setElapsed(Math.round((Date.now() - busySince) / 1000)), 1000);
-    return () => clearInterval(timer);
-  }, [busySince]);
+  const elapsed = useElapsedSeconds(busySince);
 
   const convert = async () => {
     setError(null);
-    setElapsed(0);
     setBusySince(Date.now());
     try {
       setDone(await api.invoke('models.convertWeights', { modelDir: model.dir }));

@@ -1,13 +1,14 @@
 // ChatGLM-6B (the first generation) on the model step: why it needs its own environment, exactly
 // which of its files would run, where things stand, and the user's explicit agreement, which
 // creates that environment (pip: minutes online; offline it fails fast with what to do).
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { LegacyChatglmStatus } from '../../../../electron/shared/contract/legacy-chatglm';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError, useCall } from '../../components/useCall';
 import { formatBytes, formatElapsed } from './format';
+import { useElapsedSeconds } from '../../components/useElapsedSeconds';
 
 export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
   const api = useApi();
@@ -16,19 +17,13 @@ export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
   const status = agreed ?? call.data;
   const [checked, setChecked] = useState(false);
   const [busySince, setBusySince] = useState<number | null>(null);
-  const [elapsed, setElapsed] = useState(0);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
 
-  useEffect(() => {
-    if (busySince === null) return;
-    const timer = setInterval(() => setElapsed(Math.round((Date.now() - busySince) / 1000)), 1000);
-    return () => clearInterval(timer);
-  }, [busySince]);
+  const elapsed = useElapsedSeconds(busySince);
 
   const agree = async () => {
     if (!status) return;
     setError(null);
-    setElapsed(0);
     setBusySince(Date.now());
     try {
       // Exactly what the user was shown: the host refuses if any file changed since.
