@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def usage() -> str:
     lines = ["usage: python -m tunedesk <command> [options]", "", "commands:"]
-    lines += [f"  {name:<15} {help_text}" for name, (_, help_text) in COMMANDS.items()]
+    lines += [f"  {name:<16} {help_text}" for name, (_, help_text) in COMMANDS.items()]
     lines += ["", "Run `python -m tunedesk <command> --help` for the options of one command."]
     return "\n".join(lines)
 

@@ -129,8 +129,10 @@ describe('Model step: ChatGLM-6B legacy environment card', () => {
       'models.legacyChatglmAgree': () => status({ env: { ...status().env, exists: true }, consent: true, ready: true }),
     });
     fireEvent.click(await screen.findByLabelText('I have read these files and agree to run them'));
+    expect(useWizardStore.getState().legacyReady).toBe(false); // the wizard's Next waits
     fireEvent.click(screen.getByRole('button', { name: 'Agree to run these files' }));
     expect((await screen.findByTestId('legacy-ready')).textContent).toMatch(/P-Tuning and DeepSpeed\s+are not available there/);
+    expect(useWizardStore.getState().legacyReady).toBe(true);
     expect(screen.getByTestId('legacy-consent-state').textContent).toMatch(/given for the files below/);
     expect(screen.queryByRole('button', { name: /agree/i })).toBeNull();
   });

@@ -10,6 +10,9 @@ import {
   visibleSettings,
   type RunConfigDraft,
 } from '../../renderer/src/stores/train-settings';
+import { stepBlocker } from '../../renderer/src/stores/wizard-store';
+import { CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
+import { modelFromConfig, SIX_B } from './recommend-fixtures';
 
 const good: RunConfigDraft = {
   model_name_or_path: '/models/demo',
@@ -80,5 +83,22 @@ describe('cliCommand and describeDraft', () => {
     const single = describeDraft({ ...good, num_train_epochs: 1, per_device_train_batch_size: 1, gradient_accumulation_steps: 1 });
     expect(single).toContain('1 pass over the data.');
     expect(single).toContain('1 sample per optimizer step (1 × 1 accumulation).');
+  });
+});
+
+describe('stepBlocker: the model step waits for what the trainer would refuse', () => {
+  const base = { draft: { model_name_or_path: '/models/m' }, dataOk: false, legacyReady: null };
+  it('lets a plain model through', () => {
+    expect(stepBlocker('model', { ...base, model: SIX_B })).toBeNull();
+  });
+  it('holds pickle-only weights and unconverted ChatGLM2/3 until they are converted', () => {
+    expect(stepBlocker('model', { ...base, model: { ...SIX_B, needs: ['needs convert-weights: ...'] } })).toMatch(/safetensors copy/);
+    expect(stepBlocker('model', { ...base, model: { ...SIX_B, needs: ['needs import-chatglm: ...'] } })).toMatch(/import-chatglm/);
+  });
+  it('holds ChatGLM-6B until its environment and the consent exist', () => {
+    const glm1 = { ...modelFromConfig(CHATGLM_6B_CONFIG), chatglmGeneration: 'chatglm-6b' as const };
+    expect(stepBlocker('model', { ...base, model: glm1 })).toMatch(/Agree to run/);
+    expect(stepBlocker('model', { ...base, model: glm1, legacyReady: false })).toMatch(/Agree to run/);
+    expect(stepBlocker('model', { ...base, model: glm1, legacyReady: true })).toBeNull();
   });
 });

@@ -28,6 +28,9 @@ export interface WizardState {
   model: ModelInfo | null;
   /** The data check passed (or the user chose to skip bad lines). */
   dataOk: boolean;
+  /** ChatGLM-6B only: its legacy environment exists and the user agreed to its files (null: not known yet). */
+  legacyReady: boolean | null;
+  setLegacyReady(ready: boolean | null): void;
   /** The user picked a method or preset themselves; until then the recommended plan is applied. */
   methodChosen: boolean;
   setMethodChosen(chosen: boolean): void;
@@ -45,7 +48,9 @@ export const useWizardStore = create<WizardState>()((set) => ({
   presetId: null,
   model: null,
   dataOk: false,
+  legacyReady: null,
   methodChosen: false,
+  setLegacyReady: (legacyReady) => set({ legacyReady }),
   setMethodChosen: (methodChosen) => set({ methodChosen }),
   setStep: (step) => set({ step }),
   set: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, presetId: s.presetId })),
@@ -61,9 +66,9 @@ export const useWizardStore = create<WizardState>()((set) => ({
         train_path: s.draft.train_path ?? null,
       },
     })),
-  setModel: (dir, info) => set((s) => ({ model: info, draft: { ...s.draft, model_name_or_path: dir } })),
+  setModel: (dir, info) => set((s) => ({ model: info, legacyReady: null, draft: { ...s.draft, model_name_or_path: dir } })),
   setData: (path, ok) => set((s) => ({ dataOk: ok, draft: { ...s.draft, train_path: path } })),
-  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, methodChosen: false }),
+  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false }),
 }));
 
 /** Only plain values of a preset's config (it is validated by the host's schema already). */
@@ -76,12 +81,18 @@ function pickSettings(config: Record<string, unknown>): RunConfigDraft {
 }
 
 /** Why the user cannot go past `step` yet, or null when they can. */
-export function stepBlocker(step: WizardStep, s: Pick<WizardState, 'draft' | 'model' | 'dataOk'>): string | null {
+export function stepBlocker(step: WizardStep, s: Pick<WizardState, 'draft' | 'model' | 'dataOk' | 'legacyReady'>): string | null {
   switch (step) {
-    case 'model':
+    case 'model': {
       if (!s.draft.model_name_or_path) return 'Choose a model folder first.';
       if (!s.model) return 'The model folder has not been inspected yet.';
+      // What the trainer would refuse anyway: say it here, where the fix is offered.
+      const needs = s.model.needs;
+      if (needs.some((n) => n.startsWith('needs import-chatglm'))) return 'Convert this ChatGLM checkpoint with import-chatglm first (see above).';
+      if (needs.some((n) => n.startsWith('needs convert-weights'))) return 'Write the safetensors copy of the weights first (above).';
+      if (s.model.chatglmGeneration === 'chatglm-6b' && s.legacyReady !== true) return 'Agree to run the model’s files and create its environment first (above).';
       return null;
+    }
     case 'data':
       if (!s.draft.train_path) return 'Choose a data file first.';
       if (!s.dataOk) return 'Fix the data errors above, or choose to skip the bad lines.';

@@ -1,7 +1,7 @@
 // ChatGLM-6B (the first generation) on the model step: why it needs its own environment, exactly
 // which of its files would run, where things stand, and the user's explicit agreement, which
 // creates that environment (pip: minutes online; offline it fails fast with what to do).
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { LegacyChatglmStatus } from '../../../../electron/shared/contract/legacy-chatglm';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -9,6 +9,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError, useCall } from '../../components/useCall';
 import { formatBytes, formatElapsed } from './format';
 import { useElapsedSeconds } from '../../components/useElapsedSeconds';
+import { useWizardStore } from '../../stores/wizard-store';
 
 export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
   const api = useApi();
@@ -20,6 +21,9 @@ export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
 
   const elapsed = useElapsedSeconds(busySince);
+  // The wizard's Next waits for this: ChatGLM-6B trains only once the environment and the consent exist.
+  const ready = status?.ready ?? null;
+  useEffect(() => useWizardStore.getState().setLegacyReady(ready), [ready]);
 
   const agree = async () => {
     if (!status) return;
