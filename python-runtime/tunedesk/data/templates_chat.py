@@ -1,24 +1,29 @@
 """Chat layout for every model that is not in ChatGLM mode: the tokenizer's own chat template.
 
-Multi-turn samples are trained on EVERY assistant turn (each one is a correct answer to its
-context; training only the last would waste the others). Everything else — system, user turns,
-the template's role markers and the generation prompt — is masked out of the loss.
+The conversation is rendered ONCE and tokenized ONCE (with character offsets), so the input ids
+are exactly the ids of the full rendering — what the model will see at inference. Each assistant
+message's character span is then mapped to token positions, and those tokens are learned:
 
-How the answer spans are found: the template is rendered for the conversation up to each
-assistant turn with ``add_generation_prompt=True`` (= what the model sees at inference) and up to
-the end of that turn; the text in between is the answer. Each span is tokenized on its own, so
-the prompt/answer boundary is exactly the one used when generating.
+    span start = where the rendering of the turns before it, plus the generation prompt, stops
+                 matching the full rendering (= what the model is given before it answers);
+    span end   = the first special token after the answer (its end of turn: <|eot_id|>,
+                 <|im_end|>, <end_of_turn>, <|end|>, </s>, GLM-4's next <|user|>), included.
 
-If the tokenizer has no chat template, a plain fallback is used::
+Splitting rendered TEXT at those places instead (and tokenizing the pieces on their own) cut
+Phi-3's "<|end|>\\n<|user|>" inside a special token. Every assistant turn is learned (each is a
+correct answer to its context); system, user and tool turns, role markers and the generation
+prompt are masked out of the loss. When the template does not end the last turn with a special
+token, an end-of-sequence token is appended so the model learns to stop (the only id that is not
+part of the rendering).
+
+Without a chat template, a plain fallback is used::
 
     [bos] System: {system}\\n User: {question}\\nAssistant: {answer}<eos>
-
-An end-of-sequence token is appended to the last answer when the template does not end the turn
-with one, so the model learns to stop.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from tunedesk.data.tokens import ANSWER, PROMPT, SPECIAL, Encoded, Piece, encode_text, truncate_pieces
@@ -28,11 +33,24 @@ FALLBACK_USER = "User: {content}\n"
 FALLBACK_ASSISTANT = "Assistant: "
 
 
-def _render(tokenizer: Any, messages: list[dict], generation_prompt: bool) -> str:
+@dataclass
+class ChatTokens:
+    """A rendered conversation as tokens, with the learned positions marked."""
+
+    ids: list[int]
+    learn: list[bool]
+    specials: set[int]
+    generation_prompt: str  # the text that precedes the last answer (kept when the source is cut)
+    rewritten: int = 0  # assistant turns the template renders differently from their content
+    notes: list[str] = field(default_factory=list)
+
+
+def _render(tokenizer: Any, messages: list[dict], generation_prompt: bool, tools: list | None) -> str:
+    kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": generation_prompt}
+    if tools:
+        kwargs["tools"] = tools
     try:
-        text = tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=generation_prompt
-        )
+        text = tokenizer.apply_chat_template(messages, **kwargs)
     except Exception as exc:  # jinja errors: a template that rejects this conversation shape
         raise ConfigError(
             f"the tokenizer's chat template cannot render this sample: {exc}",
@@ -49,85 +67,172 @@ def _common_prefix(a: str, b: str) -> int:
     return i
 
 
-def _template_spans(tokenizer: Any, messages: list[dict]) -> tuple[list[tuple[str, bool]], str]:
-    """Split the rendered conversation into (text, is_answer) spans + the final generation prompt text."""
-    full = _render(tokenizer, messages, False)
-    spans: list[tuple[str, bool]] = []
-    pos = 0
-    generation_prompt = ""
+def special_ids(tokenizer: Any) -> set[int]:
+    """Ids of the tokenizer's special tokens (role markers, end of turn) — not plain added words."""
+    ids = set(getattr(tokenizer, "all_special_ids", []) or [])
+    for token_id, token in (getattr(tokenizer, "added_tokens_decoder", None) or {}).items():
+        if getattr(token, "special", False):
+            ids.add(int(token_id))
+    return ids
+
+
+def _tokenize_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]]] | None:
+    if not getattr(tokenizer, "is_fast", False):
+        return None
+    out = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    return list(out["input_ids"]), [tuple(o) for o in out["offset_mapping"]]
+
+
+def _answer_spans(tokenizer: Any, messages: list[dict], full: str, tools: list | None) -> list[tuple[int, int]]:
+    """(start, end) character span of each assistant turn in ``full``, end = where the turn's rendering ends."""
+    spans = []
     for index, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
-        before = _render(tokenizer, messages[:index], True)
-        start = max(_common_prefix(before, full), pos)
-        through = _render(tokenizer, messages[: index + 1], False)
-        end = max(_common_prefix(through, full), start)
-        if start > pos:
-            spans.append((full[pos:start], False))
-        spans.append((full[start:end], True))
+        before = _render(tokenizer, messages[:index], True, tools)
+        start = _common_prefix(before, full)
+        through = _render(tokenizer, messages[: index + 1], False, tools)
+        end = _common_prefix(through, full)
+        if end < len(through):
+            # the template renders this turn differently once later turns follow (Qwen3 drops
+            # earlier reasoning): the turn ends where its visible answer ends in the full text
+            content = _rendered_content(message)
+            found = full.find(content, start) if content else -1
+            end = found + len(content) if found >= 0 else start
+        end = max(end, start)
+        if spans:
+            start = max(start, spans[-1][1])
+        spans.append((start, end))
+    return spans
+
+
+def _rendered_content(message: dict) -> str:
+    content = message.get("content") or ""
+    return content.split("</think>")[-1].strip() if isinstance(content, str) else ""
+
+
+def template_tokens(tokenizer: Any, messages: list[dict], tools: list | None = None) -> ChatTokens:
+    """Render once, tokenize once, mark each assistant turn + its end-of-turn token as learned."""
+    specials = special_ids(tokenizer)
+    full = _render(tokenizer, messages, False, tools)
+    spans = _answer_spans(tokenizer, messages, full, tools)
+    assistants = [m for m in messages if m["role"] == "assistant"]
+    rewritten = sum(
+        1 for (s, e), m in zip(spans, assistants) if _rendered_content(m) not in full[s:e]
+    )
+    last_index = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    before_last = _render(tokenizer, messages[:last_index], True, tools)
+    without = _render(tokenizer, messages[:last_index], False, tools)
+    generation_prompt = before_last[_common_prefix(without, before_last) :]
+
+    tokenized = _tokenize_with_offsets(tokenizer, full)
+    if tokenized is None:
+        ids, learn = _segment_tokens(tokenizer, full, spans, specials)
+    else:
+        ids, offsets = tokenized
+        learn = [False] * len(ids)
+        for start, end in spans:
+            inside = [i for i, (s, _) in enumerate(offsets) if start <= s < end]
+            # the first special token after the answer ends the turn; a template that closes the
+            # turn with the NEXT role marker (GLM-4: <|user|>) has it right after the span
+            stop = next((i for i in inside if ids[i] in specials), None)
+            if stop is None:
+                after = next((i for i, (s, _) in enumerate(offsets) if s >= end), None)
+                if after is not None and ids[after] in specials and offsets[after][0] == end:
+                    stop = after
+            chosen = [i for i in inside if stop is None or i <= stop]
+            if stop is not None and stop not in chosen:
+                chosen.append(stop)
+            for i in chosen:
+                learn[i] = True
+    eos = getattr(tokenizer, "eos_token_id", None)
+    if eos is not None and not _last_turn_closed(ids, learn, specials):
+        ids, learn = [*ids, int(eos)], [*learn, True]
+    return ChatTokens(ids, learn, specials, generation_prompt, rewritten)
+
+
+def _last_turn_closed(ids: list[int], learn: list[bool], specials: set[int]) -> bool:
+    learned = [i for i, flag in enumerate(learn) if flag]
+    return bool(learned) and ids[learned[-1]] in specials
+
+
+def _segment_tokens(
+    tokenizer: Any, full: str, spans: list[tuple[int, int]], specials: set[int]
+) -> tuple[list[int], list[bool]]:
+    """For tokenizers without offsets (slow ones): tokenize prompt and answer pieces separately."""
+    ids: list[int] = []
+    learn: list[bool] = []
+    pos = 0
+    for start, end in spans:
+        piece = encode_text(tokenizer, full[pos:start])
+        ids += piece
+        learn += [False] * len(piece)
+        answer = encode_text(tokenizer, full[start:end])
+        stop = next((k for k, t in enumerate(answer) if t in specials), len(answer) - 1)
+        ids += answer
+        learn += [k <= stop for k in range(len(answer))]
         pos = end
-        if index == len(messages) - 1:
-            without = _render(tokenizer, messages[:index], False)
-            generation_prompt = before[_common_prefix(without, before) :]
-    # text after the last answer (e.g. a trailing newline) carries nothing to learn: dropped
-    return spans, generation_prompt
+    tail = encode_text(tokenizer, full[pos:])
+    return ids + tail, learn + [False] * len(tail)
 
 
-def _fallback_spans(messages: list[dict]) -> tuple[list[tuple[str, bool]], str]:
-    spans: list[tuple[str, bool]] = []
+def _fallback_tokens(tokenizer: Any, messages: list[dict]) -> ChatTokens:
+    specials = special_ids(tokenizer)
+    bos = getattr(tokenizer, "bos_token_id", None)
+    ids: list[int] = [int(bos)] if bos is not None and bos != tokenizer.eos_token_id else []
+    learn = [False] * len(ids)
+    eos = tokenizer.eos_token_id
     for index, message in enumerate(messages):
+        if message["role"] == "assistant":
+            answer = encode_text(tokenizer, message["content"])
+            if eos is not None:
+                answer.append(int(eos))
+            ids += answer
+            learn += [True] * len(answer)
+            continue
         if message["role"] == "system":
-            spans.append((f"System: {message['content']}\n", False))
-        elif message["role"] == "user":
-            spans.append((FALLBACK_USER.format(content=message["content"]), False))
-            spans.append((FALLBACK_ASSISTANT, False))
+            text = f"System: {message['content']}\n"
         else:
-            spans.append((message["content"], True))
-            if index < len(messages) - 1:
-                spans.append(("\n", False))
-    return spans, FALLBACK_ASSISTANT
+            text = FALLBACK_USER.format(content=message["content"]) + FALLBACK_ASSISTANT
+        piece = encode_text(tokenizer, text)
+        ids += piece
+        learn += [False] * len(piece)
+    return ChatTokens(ids, learn, specials, FALLBACK_ASSISTANT)
 
 
-def _special_ids(tokenizer: Any) -> set[int]:
-    return set(getattr(tokenizer, "all_special_ids", []) or [])
+def chat_tokens(tokenizer: Any, messages: list[dict], tools: list | None = None) -> ChatTokens:
+    if getattr(tokenizer, "chat_template", None):
+        return template_tokens(tokenizer, messages, tools)
+    if tools or any(m.get("tool_calls") or m["role"] == "tool" for m in messages):
+        raise ConfigError(
+            "this sample calls tools, but the tokenizer has no chat template to lay tool calls out",
+            "Use a model whose chat template supports tools, or leave tool-calling samples out.",
+        )
+    return _fallback_tokens(tokenizer, messages)
 
 
-def _pieces(tokenizer: Any, text: str, learn: bool, specials: set[int]) -> list[Piece]:
+def _pieces(tokens: ChatTokens, start: int, end: int) -> list[Piece]:
     pieces: list[Piece] = []
-    for token in encode_text(tokenizer, text):
-        kind = SPECIAL if token in specials else (ANSWER if learn else PROMPT)
-        if pieces and pieces[-1].kind == kind:
+    for token, learn in zip(tokens.ids[start:end], tokens.learn[start:end]):
+        kind = SPECIAL if token in tokens.specials else (ANSWER if learn else PROMPT)
+        if pieces and pieces[-1].kind == kind and pieces[-1].learn == learn:
             pieces[-1].ids.append(token)
         else:
             pieces.append(Piece([token], kind, learn))
     return pieces
 
 
-def _bos(tokenizer: Any) -> list[int]:
-    bos = getattr(tokenizer, "bos_token_id", None)
-    return [int(bos)] if bos is not None and bos != tokenizer.eos_token_id else []
-
-
-def encode_chat(messages: list[dict], tokenizer: Any, *, max_len: int, max_src_len: int) -> Encoded:
-    """Encode one conversation; source = everything before the last answer, target = that answer."""
-    specials = _special_ids(tokenizer)
-    if getattr(tokenizer, "chat_template", None):
-        spans, generation_prompt = _template_spans(tokenizer, messages)
-        source: list[Piece] = []
-    else:
-        spans, generation_prompt = _fallback_spans(messages)
-        bos = _bos(tokenizer)
-        source = [Piece(bos, SPECIAL, False)] if bos else []
-    for text, learn in spans[:-1]:
-        source += _pieces(tokenizer, text, learn, specials)
-    target = _pieces(tokenizer, spans[-1][0], True, specials)
-    eos = tokenizer.eos_token_id
-    if eos is not None and eos not in [t for p in target for t in p.ids]:
-        target.append(Piece([int(eos)], SPECIAL, True))
-
+def encode_chat(
+    messages: list[dict], tokenizer: Any, *, max_len: int, max_src_len: int, tools: list | None = None
+) -> Encoded:
+    """Encode one conversation; source = everything before the last answer, target = the rest."""
+    tokens = chat_tokens(tokenizer, messages, tools)
+    last_start = _last_answer_start(tokens.learn)
+    source = _pieces(tokens, 0, last_start)
+    target = _pieces(tokens, last_start, len(tokens.ids))
     # Like the originals: cut the middle of a long source but keep its end, the generation prompt
     # ("<|assistant|>\n", "Assistant: "), so the model still sees where its answer starts.
-    keep_tail = min(len(encode_text(tokenizer, generation_prompt)), max_src_len)
+    keep_tail = min(len(encode_text(tokenizer, tokens.generation_prompt)), max_src_len)
     source, src_removed, src_cut = truncate_pieces(source, max_src_len, keep_tail)
     src_len = sum(len(p.ids) for p in source)
     target, tgt_removed, tgt_cut = truncate_pieces(target, max_len - src_len)
@@ -135,15 +240,26 @@ def encode_chat(messages: list[dict], tokenizer: Any, *, max_len: int, max_src_l
     out = Encoded()
     out.add_pieces(source, src_removed, src_cut)
     out.add_pieces(target, tgt_removed, tgt_cut)
+    out.rewritten = tokens.rewritten
     return out
 
 
-def chat_generation_prompt(messages: list[dict], tokenizer: Any, *, max_src_len: int) -> list[int]:
+def _last_answer_start(learn: list[bool]) -> int:
+    """Index of the first token of the last learned run."""
+    end = len(learn)
+    while end > 0 and not learn[end - 1]:
+        end -= 1
+    start = end
+    while start > 0 and learn[start - 1]:
+        start -= 1
+    return start
+
+
+def chat_generation_prompt(
+    messages: list[dict], tokenizer: Any, *, max_src_len: int, tools: list | None = None
+) -> list[int]:
     """The ids a model is given to answer ``messages`` (ending with the user's turn), as in training."""
     with_answer = [*messages, {"role": "assistant", "content": "x"}]
-    encoded = encode_chat(with_answer, tokenizer, max_len=max_src_len + 64, max_src_len=max_src_len)
+    encoded = encode_chat(with_answer, tokenizer, max_len=max_src_len + 64, max_src_len=max_src_len, tools=tools)
     # the last answer is the trailing run of learned tokens; everything before it is the prompt
-    end = len(encoded.ids)
-    while end > 0 and encoded.labels[end - 1] != -100:
-        end -= 1
-    return encoded.ids[:end]
+    return encoded.ids[: _last_answer_start([label != -100 for label in encoded.labels])]

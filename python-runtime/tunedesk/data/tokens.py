@@ -84,6 +84,7 @@ class Encoded:
     labels: list[int] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     cuts: list[tuple[int, list[int]]] = field(default_factory=list)
+    rewritten: int = 0  # assistant turns the chat template renders differently from the data (Qwen3 reasoning)
 
     @property
     def truncated(self) -> bool:
