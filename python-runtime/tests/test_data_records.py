@@ -29,11 +29,17 @@ def test_original_json_lines(tmp_path):
     records, problems = load_records(path)
     assert problems == []
     assert [r.line for r in records] == [1, 2]
-    # the user turn is instruction + input with no separator, exactly as the original scripts built it
+    # chat layout: instruction and input joined by a newline (Alpaca, LLaMA-Factory)
     assert records[0].messages == [
+        {"role": "user", "content": "Translate to Chinese: \ncat"},
+        {"role": "assistant", "content": "猫"},
+    ]
+    # glm modes: instruction + input with no separator, exactly as the original scripts built it
+    assert records[0].glm_messages == [
         {"role": "user", "content": "Translate to Chinese: cat"},
         {"role": "assistant", "content": "猫"},
     ]
+    assert records[1].messages[0]["content"] == "用中文怎么说：dog"  # no input: no newline
     assert records[0].raw == GOOD and records[0].file == path
     assert load_file(path).format == "instruction-jsonl"
 
@@ -99,22 +105,22 @@ def test_corrupted_file_fails_before_training_with_every_line_number(tmp_path):
         load_records(path)
     error = caught.value
     assert isinstance(error, DataError) and error.kind == "data"
-    assert [p.line for p in error.problems] == [12, 30, 44, 50, 57]
+    assert [p.line for p in error.problems] == [12, 44, 50, 57]  # line 30's empty answer is trained
     reasons = {p.line: p.reason for p in error.problems}
     assert 'missing field "output"' in reasons[12]
-    assert "empty" in reasons[30]
+    assert load_file(path).empty_answers == [30]
     assert "UTF-8" in reasons[44]
     assert "string" in reasons[50]
     assert "bad JSON" in reasons[57]
-    for line in (12, 30, 44, 50, 57):
+    for line in (12, 44, 50, 57):
         assert f"{path}:{line}: " in error.message
     assert "--skip_bad_lines" in error.hint
 
 
 def test_skip_bad_returns_the_good_records_and_the_problems(tmp_path):
     records, problems = load_records(corrupted_file(tmp_path), skip_bad=True)
-    assert len(records) == 55
-    assert [p.line for p in problems] == [12, 30, 44, 50, 57]
+    assert len(records) == 56
+    assert [p.line for p in problems] == [12, 44, 50, 57]
     assert str(problems[0]).endswith(
         ':12: missing field "output" (expected "instruction", "input", "output")'
     )
@@ -187,7 +193,7 @@ def test_invalid_utf8_in_an_array_names_the_line(tmp_path):
             {"messages": [{"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}]},
             "alternate",
         ),
-        ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": " "}]}, "is empty"),
+        ({"messages": [{"role": "user", "content": " "}, {"role": "assistant", "content": "a"}]}, "is empty"),
         (
             {"conversations": [{"from": "human", "value": 3}, {"from": "gpt", "value": "x"}]},
             "must be a string",
@@ -204,13 +210,16 @@ def test_each_invalid_shape_has_a_reason(tmp_path, row, reason):
     assert any(reason in p.reason for p in loaded.problems), loaded.problems
 
 
-def test_empty_outputs_are_accepted_when_asked(tmp_path):
+def test_empty_outputs_are_trained_by_default_and_can_be_dropped(tmp_path):
     """The original scripts trained on empty answers (spo_0.json has 22 'nothing to extract' lines)."""
     path = write_lines(tmp_path / "e.jsonl", [GOOD, dict(GOOD, output="")])
-    with pytest.raises(DataValidationError, match="allow_empty_output"):
-        load_records(path)
-    records, problems = load_records(path, allow_empty_output=True)
+    records, problems = load_records(path)
     assert len(records) == 2 and problems == [] and records[1].messages[-1]["content"] == ""
+    assert records[1].empty_answer and load_file(path).empty_answers == [2]
+    records, problems = load_records(path, allow_empty_output=True)  # the old flag is still accepted
+    assert len(records) == 2
+    dropped = load_file(path, drop_empty_output=True)
+    assert [r.line for r in dropped.records] == [1] and dropped.empty_answers == [2]
 
 
 def test_problem_str_is_file_line_reason():
@@ -218,10 +227,10 @@ def test_problem_str_is_file_line_reason():
 
 
 def test_spo_0_loads_every_line(spo_path):
-    loaded = load_file(spo_path, allow_empty_output=True)
+    loaded = load_file(spo_path)
     assert len(loaded.records) == 1441 and loaded.problems == []
-    strict = load_file(spo_path)
-    assert len(strict.problems) == 22 and all("empty" in p.reason for p in strict.problems)
+    assert len(loaded.empty_answers) == 22
+    assert len(load_file(spo_path, drop_empty_output=True).records) == 1419
 
 
 def test_a_pretty_printed_single_object_is_explained(tmp_path):

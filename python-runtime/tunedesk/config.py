@@ -109,7 +109,9 @@ class TrainConfig:
     skip_bad_lines: bool = False
     """Skip invalid data lines (counted and listed in bad_lines.txt) instead of refusing to start."""
     allow_empty_output: bool = False
-    """Train on samples whose answer is empty (the originals did; spo_0.json has 22 such lines)."""
+    """Accepted as the originals' scripts and earlier TuneDesk wrote it: empty answers are trained by default now."""
+    drop_empty_output: bool = False
+    """Leave out samples whose answer is empty (trained by default, as the originals did; data-check lists them)."""
     trust_remote_code: bool = False
     """Allow a model directory's own Python code to run. Explicit consent: off unless given."""
     max_grad_norm: float = 1.0
@@ -127,6 +129,7 @@ _STORE_TRUE = (
     "fp16",
     "skip_bad_lines",
     "allow_empty_output",
+    "drop_empty_output",
     "trust_remote_code",
 )
 

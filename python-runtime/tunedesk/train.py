@@ -47,7 +47,7 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
     from tunedesk.data import encode_records, load_records
 
     records, problems = load_records(
-        config.train_path, skip_bad=config.skip_bad_lines, allow_empty_output=config.allow_empty_output
+        config.train_path, skip_bad=config.skip_bad_lines, drop_empty_output=config.drop_empty_output
     )
     if problems:
         listing = os.path.join(run_dir, "bad_lines.txt")
@@ -73,7 +73,7 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
     eval_features: list = []
     if config.eval_path:
         eval_records, _ = load_records(
-            config.eval_path, skip_bad=config.skip_bad_lines, allow_empty_output=config.allow_empty_output
+            config.eval_path, skip_bad=config.skip_bad_lines, drop_empty_output=config.drop_empty_output
         )
         eval_features, _ = encode(eval_records)
     elif config.eval_split > 0:

@@ -6,13 +6,19 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tunedesk.data.records import Record
-from tunedesk.data.templates_chat import chat_generation_prompt, encode_chat
+from tunedesk.data.formats_tools import template_supports_tools
+from tunedesk.data.records import DataProblem, DataValidationError, Record
+from tunedesk.data.templates_chat import chat_generation_prompt, encode_chat, encode_text_sample
 from tunedesk.data.templates_glm import GLM_MODES, check_lengths, encode_glm, glm_generation_prompt
 from tunedesk.data.tokens import IGNORE_INDEX, SPECIAL, Encoded
 from tunedesk.errors import ConfigError
 
 MODES = (*GLM_MODES, "chat")
+MAX_CHARS_PER_TOKEN = 64  # a bound on one token's length in characters, to cut huge samples as text
+
+
+class SampleError(ValueError):
+    """This sample cannot be laid out by the chosen prompt layout; the message says why."""
 
 
 @dataclass
@@ -35,6 +41,11 @@ class EncodeStats:
     truncated: int  # truncated samples, kept or not
     max_tokens: int
     mean_tokens: float
+    text_samples: int = 0  # plain text: every token learned
+    tool_samples: int = 0  # samples with tool calls, laid out by the chat template
+    folded_system: int = 0  # system prompts folded into the first user turn (template rejects system)
+    rewritten_turns: int = 0  # assistant turns the template renders differently from the data
+    cut_before_tokenizing: int = 0  # samples far longer than max_len, cut as text first
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,10 +73,64 @@ def check_mode(mode: str | None, max_len: int, max_src_len: int) -> str:
 def encode_one(
     record: Record, tokenizer: Any, *, mode: str | None, max_len: int, max_src_len: int
 ) -> Encoded:
+    """One record -> ids and labels; a sample the layout cannot take raises SampleError (the reason)."""
     mode = check_mode(mode, max_len, max_src_len)
+    limit = max_len * MAX_CHARS_PER_TOKEN
+    if record.text is not None:
+        out = encode_text_sample(record.text[:limit], tokenizer, max_len=max_len)
+        out.cut_chars = len(record.text) > limit
+        return out
+    calls_tools = bool(record.tools) or any(m.get("tool_calls") or m["role"] == "tool" for m in record.messages)
     if mode in GLM_MODES:
-        return encode_glm(record.messages, tokenizer, mode=mode, max_len=max_len, max_src_len=max_src_len)
-    return encode_chat(record.messages, tokenizer, max_len=max_len, max_src_len=max_src_len)
+        if calls_tools:
+            raise SampleError(f"a tool-calling sample: --mode {mode} has no tool layout (the originals had none)")
+        messages, cut = cap_lengths(record.glm_messages or record.messages, limit)
+        out = encode_glm(messages, tokenizer, mode=mode, max_len=max_len, max_src_len=max_src_len)
+        out.cut_chars = cut
+        return out
+    if calls_tools and not template_supports_tools(tokenizer):
+        raise SampleError(
+            "a tool-calling sample, but the model's chat template has no tool support "
+            "(no tools / tool_calls in it); use a model whose template lays out tools, or leave these samples out"
+        )
+    messages, cut = cap_lengths(record.messages, limit)
+    folded = False
+    try:
+        out = encode_chat(messages, tokenizer, max_len=max_len, max_src_len=max_src_len, tools=record.tools)
+    except ConfigError as exc:
+        if messages[0]["role"] != "system":
+            raise SampleError(exc.message) from None
+        messages, folded = fold_system(messages), True
+        try:
+            out = encode_chat(messages, tokenizer, max_len=max_len, max_src_len=max_src_len, tools=record.tools)
+        except ConfigError as again:
+            raise SampleError(again.message) from None
+    out.cut_chars, out.folded_system = cut, folded
+    return out
+
+
+def fold_system(messages: list[dict]) -> list[dict]:
+    """Templates that reject a system turn (Gemma, Mistral v0.1/v0.2): its text opens the first user turn."""
+    system, rest = messages[0], [dict(m) for m in messages[1:]]
+    first_user = next(m for m in rest if m["role"] == "user")
+    first_user["content"] = f"{system['content']}\n\n{first_user['content']}"
+    return rest
+
+
+def cap_lengths(messages: list[dict], limit: int) -> tuple[list[dict], bool]:
+    """Cut message texts far longer than max_len could ever keep, BEFORE tokenizing them.
+
+    A 50 MB single-line sample took 15 minutes and 10 GB to tokenize, to keep max_len tokens.
+    No token is longer than MAX_CHARS_PER_TOKEN characters in practice, so the kept tokens stay the same.
+    """
+    cut = False
+    capped = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and len(content) > limit:
+            message, cut = {**message, "content": content[:limit]}, True
+        capped.append(message)
+    return capped, cut
 
 
 def encode_records(
@@ -77,27 +142,38 @@ def encode_records(
     max_src_len: int,
     is_skip: bool,
 ) -> tuple[list[Feature], EncodeStats]:
-    """Encode every record; with ``is_skip`` truncated samples are dropped (and counted), as the originals did."""
+    """Encode every record; with ``is_skip`` truncated samples are dropped (and counted), as the originals did.
+
+    Samples the prompt layout cannot take (a template that refuses them, tools without tool
+    support) are all reported at once, as ``file:line: reason``.
+    """
     check_mode(mode, max_len, max_src_len)
     features: list[Feature] = []
-    samples = truncated = skipped = 0
+    problems: list[DataProblem] = []
+    stats = EncodeStats(0, 0, 0, 0, 0, 0.0)
     for record in records:
-        samples += 1
-        encoded = encode_one(record, tokenizer, mode=mode, max_len=max_len, max_src_len=max_src_len)
-        truncated += encoded.truncated
+        stats.samples += 1
+        try:
+            encoded = encode_one(record, tokenizer, mode=mode, max_len=max_len, max_src_len=max_src_len)
+        except SampleError as exc:
+            problems.append(DataProblem(record.file, record.line, str(exc)))
+            continue
+        stats.truncated += encoded.truncated
+        stats.text_samples += record.text is not None
+        stats.tool_samples += bool(record.tools)
+        stats.folded_system += encoded.folded_system
+        stats.rewritten_turns += encoded.rewritten
+        stats.cut_before_tokenizing += encoded.cut_chars
         if is_skip and encoded.truncated:
-            skipped += 1
+            stats.skipped += 1
             continue
         features.append(Feature(encoded.ids, encoded.labels, record.line, encoded.truncated))
+    if problems:
+        raise DataValidationError(problems, "Fix or remove the samples listed above, or use a --mode / model that takes them.")
     lengths = [len(f.input_ids) for f in features]
-    stats = EncodeStats(
-        samples=samples,
-        kept=len(features),
-        skipped=skipped,
-        truncated=truncated,
-        max_tokens=max(lengths, default=0),
-        mean_tokens=round(sum(lengths) / len(lengths), 2) if lengths else 0.0,
-    )
+    stats.kept = len(features)
+    stats.max_tokens = max(lengths, default=0)
+    stats.mean_tokens = round(sum(lengths) / len(lengths), 2) if lengths else 0.0
     return features, stats
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunedesk.data.formats import sample_kind, to_messages
+from tunedesk.data.formats import parse_sample, sample_kind
 from tunedesk.errors import DataError
 
 MAX_LISTED_PROBLEMS = 20
@@ -24,8 +24,12 @@ class Record:
 
     file: str
     line: int  # 1-based: the JSON line, or the line where the object starts in a JSON array
-    messages: list[dict]  # [{"role": "system"|"user"|"assistant", "content": str}, ...]; last is assistant
+    messages: list[dict]  # [{"role": "system"|"user"|"assistant"|"tool", "content": str}, ...]; last is assistant
     raw: dict  # the original object
+    tools: list[dict] | None = None  # function descriptions of a tool-calling sample
+    glm_messages: list[dict] | None = None  # instruction samples in the originals' glued layout (glm modes)
+    text: str | None = None  # a plain-text sample (continued pre-training): every token learned
+    empty_answer: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ class LoadedFile:
     container: str = "jsonl"  # "jsonl" or "json-array"
     kinds: Counter = field(default_factory=Counter)  # sample shape -> count of valid samples
     fatal: bool = False  # the file cannot be read at all (empty, broken array): skipping cannot help
-    allow_empty_output: bool = False
+    drop_empty_output: bool = False
+    empty_answers: list[int] = field(default_factory=list)  # lines whose answer is empty (trained unless dropped)
 
     @property
     def format(self) -> str:
@@ -81,8 +86,15 @@ class LoadedFile:
         return f"{kind}-{self.container}"
 
 
-def load_file(path: str | os.PathLike[str], *, allow_empty_output: bool = False) -> LoadedFile:
-    """Read and validate every sample of ``path``; never raises for bad content."""
+def load_file(
+    path: str | os.PathLike[str], *, drop_empty_output: bool = False, allow_empty_output: bool = True
+) -> LoadedFile:
+    """Read and validate every sample of ``path``; never raises for bad content.
+
+    Samples with an empty answer are kept (the original scripts trained them: spo_0.json has 22
+    "no triple" answers) and their lines listed in ``empty_answers``; ``drop_empty_output`` leaves
+    them out instead (still listed).
+    """
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
@@ -98,7 +110,7 @@ def load_file(path: str | os.PathLike[str], *, allow_empty_output: bool = False)
         ) from None
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some editors write
         data = data[3:]
-    loaded = LoadedFile(allow_empty_output=allow_empty_output)
+    loaded = LoadedFile(drop_empty_output=drop_empty_output)
     if not data.strip():
         loaded.problems.append(DataProblem(name, 1, "the file is empty: no samples to train on"))
         loaded.fatal = True
@@ -116,16 +128,20 @@ def load_file(path: str | os.PathLike[str], *, allow_empty_output: bool = False)
 
 
 def load_records(
-    path: str | os.PathLike[str], *, skip_bad: bool = False, allow_empty_output: bool = False
+    path: str | os.PathLike[str],
+    *,
+    skip_bad: bool = False,
+    drop_empty_output: bool = False,
+    allow_empty_output: bool = True,  # accepted for old callers: empty answers are trained by default now
 ) -> tuple[list[Record], list[DataProblem]]:
     """Validated records of a data file, plus the problems found.
 
     Raises DataValidationError when there are problems, unless ``skip_bad`` (then the good
     records come back with the problems, for the trainer to list in the run directory). A file
     that cannot be read at all, or that has no valid sample left, raises even with ``skip_bad``.
-    ``allow_empty_output`` accepts samples whose answer is empty (the originals trained on them).
+    ``drop_empty_output`` leaves out samples whose answer is empty (trained by default, as the originals did).
     """
-    loaded = load_file(path, allow_empty_output=allow_empty_output)
+    loaded = load_file(path, drop_empty_output=drop_empty_output)
     if loaded.problems and (not skip_bad or loaded.fatal):
         raise DataValidationError(loaded.problems)
     if not loaded.records:
@@ -137,12 +153,29 @@ def load_records(
 
 
 def _add_sample(name: str, line: int, obj: Any, loaded: LoadedFile) -> None:
-    messages, reasons = to_messages(obj, loaded.allow_empty_output)
-    if messages is None or reasons:
+    sample, reasons = parse_sample(obj)
+    if sample is None or reasons:
         loaded.problems += [DataProblem(name, line, reason) for reason in reasons]
+        if isinstance(obj, dict) and sample_kind(obj) in ("preference", "kto"):
+            loaded.fatal = True  # skipping lines cannot turn preference data into SFT data
         return
-    loaded.records.append(Record(file=name, line=line, messages=messages, raw=obj))
-    loaded.kinds[sample_kind(obj)] += 1
+    if sample.empty_answer:
+        loaded.empty_answers.append(line)
+        if loaded.drop_empty_output:
+            return
+    loaded.records.append(
+        Record(
+            file=name,
+            line=line,
+            messages=sample.messages,
+            raw=obj,
+            tools=sample.tools,
+            glm_messages=sample.glm_messages,
+            text=sample.text,
+            empty_answer=sample.empty_answer,
+        )
+    )
+    loaded.kinds[sample.kind] += 1
 
 
 def _read_lines(name: str, data: bytes, loaded: LoadedFile) -> None:

@@ -263,3 +263,18 @@ def chat_generation_prompt(
     encoded = encode_chat(with_answer, tokenizer, max_len=max_src_len + 64, max_src_len=max_src_len, tools=tools)
     # the last answer is the trailing run of learned tokens; everything before it is the prompt
     return encoded.ids[: _last_answer_start([label != -100 for label in encoded.labels])]
+
+
+def encode_text_sample(text: str, tokenizer: Any, *, max_len: int) -> Encoded:
+    """Plain text (continued pre-training): [bos] text eos, every token learned, cut to max_len."""
+    bos = getattr(tokenizer, "bos_token_id", None)
+    eos = getattr(tokenizer, "eos_token_id", None)
+    head = [int(bos)] if bos is not None and bos != eos else []
+    body = encode_text(tokenizer, text) + ([int(eos)] if eos is not None else [])
+    pieces = [Piece(body, ANSWER, True)]
+    kept, removed, cut_at = truncate_pieces(pieces, max_len - len(head))
+    out = Encoded()
+    if head:
+        out.add(head, SPECIAL, learn=False)  # nothing predicts the first token
+    out.add_pieces(kept, removed, cut_at)
+    return out

@@ -85,6 +85,8 @@ class Encoded:
     kinds: list[str] = field(default_factory=list)
     cuts: list[tuple[int, list[int]]] = field(default_factory=list)
     rewritten: int = 0  # assistant turns the chat template renders differently from the data (Qwen3 reasoning)
+    folded_system: bool = False  # the system prompt was folded into the first user turn
+    cut_chars: bool = False  # the text was cut before tokenizing (far longer than max_len)
 
     @property
     def truncated(self) -> bool:
