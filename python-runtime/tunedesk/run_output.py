@@ -124,3 +124,35 @@ class RunReporter:
 
     def close(self) -> None:
         self._writer.close()
+
+
+def refuse_other_run(run_dir: str, resume_from: str | None) -> None:
+    """Raise ConfigError when ``run_dir`` already holds another run (a second run would merge into it).
+
+    A run directory holds another run once it has events or checkpoints. Resuming from a checkpoint
+    of that same directory continues it and is allowed; run.json alone (the app writes it before
+    launching) is not a run yet.
+    """
+    from tunedesk.errors import ConfigError
+
+    events = os.path.join(run_dir, "events.jsonl")
+    checkpoints = os.path.join(run_dir, "checkpoints")
+    has_events = os.path.isfile(events) and os.path.getsize(events) > 0
+    steps = sorted(os.listdir(checkpoints)) if os.path.isdir(checkpoints) else []
+    if not has_events and not steps:
+        return
+    if resume_from:
+        inside = os.path.commonpath([os.path.realpath(resume_from), os.path.realpath(run_dir)])
+        if inside == os.path.realpath(run_dir):
+            return
+    latest = os.path.join(checkpoints, steps[-1]) if steps else None
+    resume = (
+        f"resume it with --resume_from {latest} --output_dir {run_dir}"
+        if latest
+        else "it saved no checkpoint to resume from"
+    )
+    raise ConfigError(
+        f"--output_dir {run_dir} already holds another run ({'events.jsonl' if has_events else 'checkpoints'}); "
+        "a second run would be merged into it",
+        f"Choose a new --output_dir for a new run, or {resume}.",
+    )

@@ -15,7 +15,7 @@ from typing import Any
 
 from tunedesk.config import TrainConfig, parse_config, save_run_json
 from tunedesk.errors import ConfigError, DataError
-from tunedesk.run_output import RunReporter, TrainLog
+from tunedesk.run_output import RunReporter, TrainLog, refuse_other_run
 
 
 @dataclass
@@ -45,6 +45,7 @@ def set_seed(seed: int) -> None:
 def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: str) -> tuple[list, list]:
     """Validate the whole file first (every bad line reported), then encode; split off eval data."""
     from tunedesk.data import encode_records, load_records
+    from tunedesk.data.records import bad_line_count
 
     records, problems = load_records(
         config.train_path, skip_bad=config.skip_bad_lines, drop_empty_output=config.drop_empty_output
@@ -53,7 +54,11 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
         listing = os.path.join(run_dir, "bad_lines.txt")
         with open(listing, "w", encoding="utf-8") as handle:
             handle.writelines(f"{problem}\n" for problem in problems)
-        reporter.log(f"data: skipped {len(problems)} bad line(s), listed in bad_lines.txt", "warning")
+        reporter.log(
+            f"data: skipped {bad_line_count(problems)} bad line(s) ({len(problems)} problem(s)), "
+            "listed in bad_lines.txt",
+            "warning",
+        )
 
     def encode(recs):
         return encode_records(
@@ -102,6 +107,7 @@ def create_engine(config: TrainConfig):
 
 def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     from tunedesk.checkpoint import read_manifest, restore_weights
+    from tunedesk.data.mode_default import default_mode
     from tunedesk.engines.torch_engine import enable_gradient_checkpointing
     from tunedesk.methods import apply_method
     from tunedesk.model_loading import check_model_dir, load_model, load_tokenizer
@@ -109,6 +115,9 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
 
     model_config = check_model_dir(config.model_name_or_path, config.trust_remote_code)
     legacy = _legacy_chatglm(config, model_config, reporter)
+    config.mode, mode_note = default_mode(config.mode, config.model_name_or_path)
+    if mode_note:
+        reporter.log(mode_note)
     trust_remote_code = config.trust_remote_code or legacy  # check_model_dir accepted ChatGLM-6B by consent
     engine, reason = create_engine(config)
     if config.ds_file and engine.name == "torch":
@@ -186,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail_before_run(argv, exc)
     run_dir = os.path.abspath(config.output_dir)
+    try:
+        refuse_other_run(run_dir, config.resume_from)
+    except ConfigError as exc:  # nothing is written into the other run's directory
+        print(f"error (config): {exc.message}\nhint: {exc.hint}", file=sys.stderr)
+        return 1
     os.makedirs(run_dir, exist_ok=True)
     from tunedesk.engines import select_engine
 
@@ -209,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - every failure must end the event stream
         import traceback
 
-        if not isinstance(exc, ConfigError):  # a refused configuration is explained below, not debugged
+        if not isinstance(exc, (ConfigError, DataError)):  # refused config or data: explained below, not debugged
             traceback.print_exc()
         placeholder["engine"] = (
             select_engine(config.device).name if not isinstance(exc, ImportError) else "none"

@@ -143,13 +143,27 @@ def load_records(
     """
     loaded = load_file(path, drop_empty_output=drop_empty_output)
     if loaded.problems and (not skip_bad or loaded.fatal):
-        raise DataValidationError(loaded.problems)
+        # --skip_bad_lines is suggested only when it would leave something to train on
+        raise DataValidationError(loaded.problems, None if skippable(loaded) else NOTHING_LEFT)
     if not loaded.records:
         raise DataValidationError(
             loaded.problems or [DataProblem(os.fspath(path), 1, "no valid samples")],
             "No valid sample is left: fix the data file.",
         )
     return loaded.records, loaded.problems
+
+
+NOTHING_LEFT = "Fix the lines listed above: skipping them (--skip_bad_lines) would leave nothing to train on."
+
+
+def skippable(loaded: LoadedFile) -> bool:
+    """Whether --skip_bad_lines would train on something: readable file, some valid sample left."""
+    return bool(loaded.records) and not loaded.fatal
+
+
+def bad_line_count(problems: list[DataProblem]) -> int:
+    """Lines with problems (one line may have several)."""
+    return len({(p.file, p.line) for p in problems})
 
 
 def _add_sample(name: str, line: int, obj: Any, loaded: LoadedFile) -> None:
