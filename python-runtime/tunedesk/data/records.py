@@ -153,7 +153,7 @@ def load_records(
     return loaded.records, loaded.problems
 
 
-NOTHING_LEFT = "Fix the lines listed above: skipping them (--skip_bad_lines) would leave nothing to train on."
+NOTHING_LEFT = "Fix the lines listed above: leaving them out would leave nothing to train on."
 
 
 def skippable(loaded: LoadedFile) -> bool:

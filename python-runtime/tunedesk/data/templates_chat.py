@@ -83,6 +83,9 @@ def _tokenize_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[t
     return list(out["input_ids"]), [tuple(o) for o in out["offset_mapping"]]
 
 
+OPEN_ENDED = -1  # a span end meaning "up to the first special token after the start"
+
+
 def _answer_spans(tokenizer: Any, messages: list[dict], full: str, tools: list | None) -> list[tuple[int, int]]:
     """(start, end) character span of each assistant turn in ``full``, end = where the turn's rendering ends."""
     spans = []
@@ -98,11 +101,11 @@ def _answer_spans(tokenizer: Any, messages: list[dict], full: str, tools: list |
             # earlier reasoning): the turn ends where its visible answer ends in the full text
             content = _rendered_content(message)
             found = full.find(content, start) if content else -1
-            end = found + len(content) if found >= 0 else start
-        end = max(end, start)
+            # not found (a tool call, an empty answer): the turn runs to its end-of-turn token
+            end = found + len(content) if found >= 0 else OPEN_ENDED
         if spans:
-            start = max(start, spans[-1][1])
-        spans.append((start, end))
+            start = max(start, spans[-1][0] + 1)
+        spans.append((start, end if end == OPEN_ENDED else max(end, start)))
     return spans
 
 
@@ -118,7 +121,9 @@ def template_tokens(tokenizer: Any, messages: list[dict], tools: list | None = N
     spans = _answer_spans(tokenizer, messages, full, tools)
     assistants = [m for m in messages if m["role"] == "assistant"]
     rewritten = sum(
-        1 for (s, e), m in zip(spans, assistants) if _rendered_content(m) not in full[s:e]
+        1
+        for (s, e), m in zip(spans, assistants)
+        if _rendered_content(m) and (e == OPEN_ENDED or _rendered_content(m) not in full[s:e])
     )
     last_index = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
     before_last = _render(tokenizer, messages[:last_index], True, tools)
@@ -132,7 +137,7 @@ def template_tokens(tokenizer: Any, messages: list[dict], tools: list | None = N
         ids, offsets = tokenized
         learn = [False] * len(ids)
         for start, end in spans:
-            inside = [i for i, (s, _) in enumerate(offsets) if start <= s < end]
+            inside = [i for i, (s, _) in enumerate(offsets) if start <= s and (end == OPEN_ENDED or s < end)]
             # the first special token after the answer ends the turn; a template that closes the
             # turn with the NEXT role marker (GLM-4: <|user|>) has it right after the span
             stop = next((i for i in inside if ids[i] in specials), None)
@@ -140,6 +145,8 @@ def template_tokens(tokenizer: Any, messages: list[dict], tools: list | None = N
                 after = next((i for i, (s, _) in enumerate(offsets) if s >= end), None)
                 if after is not None and ids[after] in specials and offsets[after][0] == end:
                     stop = after
+            if stop is None and end == OPEN_ENDED:
+                continue  # nothing closes the turn: nothing safe to learn
             chosen = [i for i in inside if stop is None or i <= stop]
             if stop is not None and stop not in chosen:
                 chosen.append(stop)
@@ -163,7 +170,9 @@ def _segment_tokens(
     ids: list[int] = []
     learn: list[bool] = []
     pos = 0
-    for start, end in spans:
+    for index, (start, end) in enumerate(spans):
+        if end == OPEN_ENDED:
+            end = spans[index + 1][0] if index + 1 < len(spans) else len(full)
         piece = encode_text(tokenizer, full[pos:start])
         ids += piece
         learn += [False] * len(piece)
