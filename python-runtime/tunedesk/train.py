@@ -60,6 +60,15 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
             "warning",
         )
 
+    empty = [r.line for r in records if r.empty_answer]
+    if empty:
+        reporter.log(
+            f"data: {len(empty)} sample(s) with an empty answer trained (lines {', '.join(map(str, empty[:20]))}"
+            f"{' ...' if len(empty) > 20 else ''}); --drop_empty_output leaves them out"
+        )
+    elif config.drop_empty_output:
+        reporter.log("data: samples with an empty answer left out (--drop_empty_output)")
+
     def encode(recs):
         return encode_records(
             recs,
