@@ -8,7 +8,7 @@ import time
 import pytest
 from chat_template_fixtures import family_tokenizer
 
-from tunedesk.data import DataValidationError, encode_records, load_file, load_records
+from tunedesk.data import DataValidationError, encode_records, generation_prompt, load_file, load_records
 from tunedesk.data.mode_default import default_mode
 from tunedesk.errors import ConfigError
 from tunedesk.run_output import refuse_other_run
@@ -48,6 +48,9 @@ def test_alpaca_instruction_and_input_are_joined_by_a_newline(tmp_path, demo_tok
     assert "Find the perimeter.\nSide 1 = 4" in demo_tokenizer.decode(feature.input_ids)
     (glm,), _ = encode(path, demo_tokenizer, mode="glm2")  # the originals' layout: glued
     assert "Find the perimeter.Side 1 = 4" in demo_tokenizer.decode(glm.input_ids)
+    (record,), _ = load_records(path)
+    prompt = generation_prompt(record.messages[:-1], demo_tokenizer, mode="glm2", max_src_len=400)
+    assert glm.input_ids[: len(prompt)] == prompt  # predict in glm2 gives the trained prompt
 
 
 SHAREGPT_TOOLS = {
@@ -193,3 +196,14 @@ def test_output_dir_with_another_run_is_refused(tmp_path):
     assert "already holds another run" in caught.value.message
     assert "--resume_from" in caught.value.hint and "step-000004" in caught.value.hint and "new --output_dir" in caught.value.hint
     refuse_other_run(str(run), str(run / "checkpoints" / "step-000004"))  # resuming it is fine
+
+
+def test_predict_file_takes_list_answers_as_several_references(tmp_path):
+    from pathlib import Path
+
+    from tunedesk import predict
+
+    path = Path(write(tmp_path, [{"instruction": "query for:", "input": "doc", "output": ["q1", "q2"]}], "d2q.json"))
+    ((messages, references, line),) = predict.read_prompts(path)
+    assert references == ["q1", "q2"] and line == 1 and messages[-1]["content"] == "query for:\ndoc"
+    assert messages[-1]["glm_content"] == "query for:doc"  # glm modes predict in the originals' layout

@@ -31,7 +31,7 @@ def test_original_json_lines(tmp_path):
     assert [r.line for r in records] == [1, 2]
     # chat layout: instruction and input joined by a newline (Alpaca, LLaMA-Factory)
     assert records[0].messages == [
-        {"role": "user", "content": "Translate to Chinese: \ncat"},
+        {"role": "user", "content": "Translate to Chinese: \ncat", "glm_content": "Translate to Chinese: cat"},
         {"role": "assistant", "content": "猫"},
     ]
     # glm modes: instruction + input with no separator, exactly as the original scripts built it

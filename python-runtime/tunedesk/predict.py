@@ -206,15 +206,20 @@ def _json_objects(path: Path) -> list[tuple[int, Any]]:
     return out
 
 
-def read_prompts(path: Path) -> list[tuple[list[dict], str | None, int]]:
-    """(prompt messages, reference or None, line) for every sample of a JSONL file or JSON array."""
+def read_prompts(path: Path) -> list[tuple[list[dict], str | list[str] | None, int]]:
+    """(prompt messages, reference(s) or None, line) for every sample of a JSONL file or JSON array.
+
+    An ``output`` that is a list (the originals' d2q_1.json) gives several references."""
     from tunedesk.data.formats import sample_kind, to_messages
 
     samples = []
     for line_no, obj in _json_objects(path):
-        has_reference = True
+        has_reference, references = True, None
         if isinstance(obj, dict) and sample_kind(obj) == "instruction" and "output" not in obj:
             obj, has_reference = {**obj, "output": ""}, False
+        if isinstance(obj, dict) and isinstance(obj.get("output"), list):  # several references (d2q_1.json)
+            references = [str(r) for r in obj["output"]]
+            obj = {**obj, "output": ""}
         messages, reasons = to_messages(obj, allow_empty_output=True)
         if reasons and isinstance(obj, dict) and sample_kind(obj) != "instruction":
             # A chat sample that ends on the user's turn is a question without a reference.
@@ -230,7 +235,8 @@ def read_prompts(path: Path) -> list[tuple[list[dict], str | None, int]]:
                 f"{path}:{line_no}: {'; '.join(reasons)}",
                 "Use the training data formats (instruction, chat, sharegpt).",
             )
-        samples.append((messages[:-1], messages[-1]["content"] if has_reference else None, line_no))
+        reference = references if references is not None else messages[-1]["content"]
+        samples.append((messages[:-1], reference if has_reference else None, line_no))
     if not samples:
         raise DataError(f"{path}: no samples", "Put one JSON object per line.")
     return samples
@@ -279,9 +285,10 @@ def _predict_file(loaded: Loaded, args: argparse.Namespace, events: EventWriter)
             events.emit("predict_finished", text=prediction, sample=index, line=line)
             row = {"prompt": messages[-1]["content"], "prediction": prediction, "reference": reference}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            if reference is not None:
-                exact += int(prediction.strip() == reference.strip())
-                f1s.append(char_f1(prediction, reference))
+            if reference is not None:  # several references: the best match counts
+                options = reference if isinstance(reference, list) else [reference]
+                exact += int(any(prediction.strip() == r.strip() for r in options))
+                f1s.append(max((char_f1(prediction, r) for r in options), default=0.0))
     summary = f"{len(samples)} predictions written to {out}"
     if f1s:
         summary += f"; exact match {exact}/{len(f1s)} ({100 * exact / len(f1s):.1f}%), char F1 {sum(f1s) / len(f1s):.3f}"

@@ -172,9 +172,12 @@ def _from_instruction(obj: dict[str, Any]) -> tuple[Sample | None, list[str]]:
         return None, reasons
     answer = {"role": "assistant", "content": obj["output"]}
     chat_prompt = "\n".join(part for part in (instruction, given) if part)
+    question = {"role": "user", "content": chat_prompt}
+    if chat_prompt != instruction + given:  # the glm modes (and predict in them) keep the originals' text
+        question["glm_content"] = instruction + given
     return Sample(
         "instruction",
-        messages=[*head, {"role": "user", "content": chat_prompt}, answer],
+        messages=[*head, question, answer],
         glm_messages=[*head, {"role": "user", "content": instruction + given}, answer],
         empty_answer=any(not m["content"].strip() for m in head + [answer] if m["role"] == "assistant"),
     ), []

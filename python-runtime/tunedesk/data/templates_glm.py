@@ -48,6 +48,7 @@ from tunedesk.data.tokens import (
 from tunedesk.errors import ConfigError
 
 GLM_MODES = ("glm", "glm2", "glm3")
+GLM_CONTENT = "glm_content"  # key of a user message's text in the originals' layout, when it differs
 
 # Per mode: round text, tokens kept at the end of a truncated source (the answer marker), and the
 # tokens max_len reserves besides source and target — the originals' constants.
@@ -76,7 +77,9 @@ def _split(messages: list[dict]) -> tuple[str, list[tuple[str, str]], str, str]:
     system = messages[0]["content"] if messages[0]["role"] == "system" else ""
     body = messages[1:] if messages[0]["role"] == "system" else messages
     rounds = [(body[i]["content"], body[i + 1]["content"]) for i in range(0, len(body) - 2, 2)]
-    return system, rounds, body[-2]["content"], body[-1]["content"]
+    # an instruction sample's question as the originals built it (instruction + input, no newline)
+    question = body[-2].get(GLM_CONTENT, body[-2]["content"])
+    return system, rounds, question, body[-1]["content"]
 
 
 def _source_text(mode: str, messages: list[dict]) -> str:
