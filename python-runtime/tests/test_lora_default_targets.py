@@ -25,3 +25,17 @@ def test_default_targets_cover_every_projection(model_type, expected):
     extra = {"head_dim": 8} if model_type == "glm" else {}
     model = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **TINY, **extra))
     assert default_targets(model, model_type) == expected
+
+
+FAMILIES = ["llama", "qwen2", "qwen3", "mistral", "gemma", "gemma2", "phi3", "glm", "glm4"]
+
+
+@pytest.mark.parametrize("model_type", FAMILIES)
+def test_default_targets_are_every_linear_of_attention_and_mlp(model_type):
+    """Every linear layer but the output head is adapted, fused ones included (Phi-3's qkv_proj)."""
+    from tunedesk.methods.layers import linear_module_names
+
+    extra = {"head_dim": 8} if model_type in ("glm", "glm4", "gemma", "gemma2", "qwen3") else {}
+    model = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **TINY, **extra))
+    present = set(linear_module_names(model)) - {"lm_head"}
+    assert set(default_targets(model, model_type)) == present, sorted(present)

@@ -14,6 +14,8 @@ DEFAULT_TARGETS: dict[str, list[str]] = {
     "glm": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"],
     # Llama, Qwen2/3, Mistral, Gemma...
     "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    # Phi-3: fused QKV and fused gate/up (a q/k/v list matches nothing there and trained only o/down).
+    "phi3": ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
 }
 _NOT_TARGETS = ("lm_head", "output_layer", "embed_out", "score")
 
