@@ -159,7 +159,7 @@ def corrupted_data(path):
     lines = [json.dumps({"instruction": f"q{i}", "input": "", "output": f"a{i}"}) for i in range(1, 61)]
     lines[56] = '{"instruction": "broken", "output": '  # line 57: bad JSON
     lines[9] = json.dumps({"instruction": "no output here"})  # line 10: missing field
-    lines[19] = json.dumps({"instruction": "q", "input": "", "output": ""})  # line 20: empty output
+    lines[19] = json.dumps({"instruction": "", "input": "", "output": "x"})  # line 20: no question
     data = "\n".join(lines).encode()
     marker = json.dumps({"instruction": "q30", "input": "", "output": "a30"}).encode()
     data = data.replace(
