@@ -75,3 +75,50 @@ def test_histogram_bins_and_share_over_max_len():
     assert histogram["counts"] == [3, 1, 1]  # 30 falls in the last bin
     assert histogram["over_max_len"] == 1 and histogram["share_over_max_len"] == 0.2
     assert length_histogram([], max_len=8)["counts"] == [0] * 10
+
+
+def test_each_case_is_shown(tmp_path, demo_model_dir):
+    """Empty answers (trained, named), Alpaca join, plain text, tool samples the template cannot lay out."""
+    rows = [
+        {"instruction": "q", "input": "x", "output": "a"},
+        {"instruction": "q", "input": "", "output": ""},
+        {"text": "plain text"},
+        {
+            "conversations": [
+                {"from": "human", "value": "w?"},
+                {"from": "function_call", "value": '{"name": "f", "arguments": {}}'},
+                {"from": "observation", "value": "r"},
+                {"from": "gpt", "value": "ok"},
+            ],
+            "tools": '[{"name": "f"}]',
+        },
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, report = data_check("--train_path", str(path), "--model_name_or_path", demo_model_dir)
+    assert code == 1 and report["ok"] is False
+    assert report["empty_answers"] == {"count": 1, "lines": [2], "trained": True}
+    notes = "\n".join(report["notes"])
+    assert "1 sample(s) with an empty answer are trained" in notes and "lines 2" in notes
+    assert "newline" in notes and "plain-text" in notes
+    assert [p["line"] for p in report["problems"]] == [4] and "no tool support" in report["problems"][0]["reason"]
+    assert report["skippable"] is True and report["stats"]["text_samples"] == 1
+
+
+def test_text_mode_preview_and_no_skip_advice_when_nothing_remains(tmp_path, demo_model_dir, demo_train_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "tunedesk", "data-check", "--train_path", demo_train_path,
+         "--model_name_or_path", demo_model_dir, "--preview", "1"],
+        cwd=PYTHON_RUNTIME, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert "preview (learned tokens in \u00ab\u00bb)" in done.stdout and "--- line 1:" in done.stdout
+    assert "\u00ab" in done.stdout.split("--- line 1:")[1]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"instruction": "q"}\n{"chosen": "a", "rejected": "b"}\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "tunedesk", "data-check", "--train_path", str(bad)],
+        cwd=PYTHON_RUNTIME, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1 and "--skip_bad_lines" not in done.stdout
+    assert "leave nothing to train on" in done.stdout and "supervised fine-tuning only" in done.stdout

@@ -96,3 +96,16 @@ def test_qwen3_learns_every_turn_and_the_last_reasoning():
     runs = [tok.decode(run) for run in learned_runs(feature)]
     # the template drops earlier reasoning: the first turn's learned text is its visible answer only
     assert runs == ["Hi<|im_end|>", "<think>\nanimal\n</think>\n\n狗<|im_end|>"]
+
+
+@pytest.mark.parametrize("mode", ["glm2", "glm3"])
+def test_chatglm2_and_3_learn_the_answer_and_its_end_as_the_originals(demo_tokenizer, mode):
+    """ChatGLM2/3 train in their own layout (verified token for token in test_templates_glm.py):
+    glm2 learns answer + eos; glm3 learns <|assistant|>, newline, answer, eos, like GLM3PromptDataSet."""
+    record = Record(file="t.jsonl", line=1, messages=CONVERSATION[:2], raw={})
+    (feature,), _ = encode_records([record], demo_tokenizer, mode=mode, max_len=128, max_src_len=64, is_skip=False)
+    (run,) = learned_runs(feature)
+    expected = ("<|assistant|>\n" if mode == "glm3" else "") + "Paris is the capital.</s>"
+    assert demo_tokenizer.decode(run) == expected
+    prompt = generation_prompt(CONVERSATION[:1], demo_tokenizer, mode=mode, max_src_len=64)
+    assert feature.input_ids[: len(prompt)] == prompt
