@@ -96,6 +96,9 @@ def test_qwen3_learns_every_turn_and_the_last_reasoning():
     runs = [tok.decode(run) for run in learned_runs(feature)]
     # the template drops earlier reasoning: the first turn's learned text is its visible answer only
     assert runs == ["Hi<|im_end|>", "<think>\nanimal\n</think>\n\n狗<|im_end|>"]
+    record = Record(file="t.jsonl", line=1, messages=messages, raw={})
+    _, stats = encode_records([record], tok, mode=None, max_len=512, max_src_len=448, is_skip=False)
+    assert stats.rewritten_turns == 1  # data-check says the first turn's reasoning is not learned
 
 
 @pytest.mark.parametrize("mode", ["glm2", "glm3"])

@@ -109,6 +109,11 @@ def _answer_spans(tokenizer: Any, messages: list[dict], full: str, tools: list |
     return spans
 
 
+def _visible(message: dict) -> bool:
+    content = message.get("content")
+    return isinstance(content, str) and bool(content.strip())
+
+
 def _rendered_content(message: dict) -> str:
     content = message.get("content") or ""
     return content.split("</think>")[-1].strip() if isinstance(content, str) else ""
@@ -123,7 +128,7 @@ def template_tokens(tokenizer: Any, messages: list[dict], tools: list | None = N
     rewritten = sum(
         1
         for (s, e), m in zip(spans, assistants)
-        if _rendered_content(m) and (e == OPEN_ENDED or _rendered_content(m) not in full[s:e])
+        if _visible(m) and (e == OPEN_ENDED or str(m.get("content")).strip() not in full[s:e])
     )
     last_index = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
     before_last = _render(tokenizer, messages[:last_index], True, tools)
@@ -191,7 +196,7 @@ def _fallback_tokens(tokenizer: Any, messages: list[dict]) -> ChatTokens:
     ids: list[int] = [int(bos)] if bos is not None and bos != tokenizer.eos_token_id else []
     learn = [False] * len(ids)
     eos = tokenizer.eos_token_id
-    for index, message in enumerate(messages):
+    for message in messages:
         if message["role"] == "assistant":
             answer = encode_text(tokenizer, message["content"])
             if eos is not None:
