@@ -37,7 +37,8 @@ class TrainConfig:
     is_skip: bool = False
     """Drop samples that would be truncated instead of truncating them; they are counted (original: same)."""
     mode: str | None = None
-    """Prompt layout: glm, glm2, glm3 as the original scripts built them; omitted = the tokenizer's chat template."""
+    """Prompt layout: glm, glm2, glm3 as the original scripts built them, or chat (the tokenizer's chat template).
+    Omitted: ChatGLM-6B/2-6B/3-6B models (imported or not) use their own glm/glm2/glm3, others chat."""
     # --- optimisation (original flags) ---
     per_device_train_batch_size: int = 16
     """Micro-batch size per device (original: same)."""
