@@ -207,3 +207,17 @@ def test_predict_file_takes_list_answers_as_several_references(tmp_path):
     ((messages, references, line),) = predict.read_prompts(path)
     assert references == ["q1", "q2"] and line == 1 and messages[-1]["content"] == "query for:\ndoc"
     assert messages[-1]["glm_content"] == "query for:doc"  # glm modes predict in the originals' layout
+
+
+def test_skip_bad_lines_counts_lines_and_leaves_out_samples_the_layout_refuses(tmp_path):
+    from tunedesk.data.records import bad_line_count
+
+    plain = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
+    records, _ = load_records(write(tmp_path, [plain, SHAREGPT_TOOLS]))
+    features, stats = encode_records(
+        records, family_tokenizer("llama3"), mode=None, max_len=128, max_src_len=64, is_skip=False, skip_bad=True
+    )
+    assert [f.line for f in features] == [1] and [p.line for p in stats.refused] == [2]
+    assert "refused" not in stats.as_dict()
+    two_problems = load_file(write(tmp_path, [plain, {"instruction": 1, "output": 2}], "two.jsonl")).problems
+    assert len(two_problems) == 2 and bad_line_count(two_problems) == 1

@@ -77,9 +77,17 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
             max_len=config.max_len,
             max_src_len=config.max_src_len,
             is_skip=config.is_skip,
+            skip_bad=config.skip_bad_lines,
         )
 
     features, stats = encode(records)
+    if stats.refused:
+        with open(os.path.join(run_dir, "bad_lines.txt"), "a", encoding="utf-8") as handle:
+            handle.writelines(f"{problem}\n" for problem in stats.refused)
+        reporter.log(
+            f"data: skipped {len(stats.refused)} sample(s) the prompt layout cannot take, listed in bad_lines.txt",
+            "warning",
+        )
     reporter.log(
         f"data: {stats.kept} samples kept of {stats.samples}, {stats.truncated} truncated, "
         f"{stats.skipped} skipped (is_skip), longest {stats.max_tokens} tokens"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tunedesk.data.formats_tools import template_supports_tools
@@ -46,9 +46,10 @@ class EncodeStats:
     folded_system: int = 0  # system prompts folded into the first user turn (template rejects system)
     rewritten_turns: int = 0  # assistant turns the template renders differently from the data
     cut_before_tokenizing: int = 0  # samples far longer than max_len, cut as text first
+    refused: list[DataProblem] = field(default_factory=list)  # samples the layout cannot take (skip_bad)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "refused"}
 
 
 def check_mode(mode: str | None, max_len: int, max_src_len: int) -> str:
@@ -141,11 +142,13 @@ def encode_records(
     max_len: int,
     max_src_len: int,
     is_skip: bool,
+    skip_bad: bool = False,
 ) -> tuple[list[Feature], EncodeStats]:
     """Encode every record; with ``is_skip`` truncated samples are dropped (and counted), as the originals did.
 
     Samples the prompt layout cannot take (a template that refuses them, tools without tool
-    support) are all reported at once, as ``file:line: reason``.
+    support) are all reported at once, as ``file:line: reason`` — or, with ``skip_bad``, left out
+    and listed in ``stats.refused``.
     """
     check_mode(mode, max_len, max_src_len)
     features: list[Feature] = []
@@ -168,8 +171,13 @@ def encode_records(
             stats.skipped += 1
             continue
         features.append(Feature(encoded.ids, encoded.labels, record.line, encoded.truncated))
-    if problems:
-        raise DataValidationError(problems, "Fix or remove the samples listed above, or use a --mode / model that takes them.")
+    if problems and (not skip_bad or not features):
+        raise DataValidationError(
+            problems,
+            "Fix or remove the samples listed above, or use a --mode / model that takes them"
+            + (" (or --skip_bad_lines to leave them out)." if features else "."),
+        )
+    stats.refused = problems
     lengths = [len(f.input_ids) for f in features]
     stats.kept = len(features)
     stats.max_tokens = max(lengths, default=0)
