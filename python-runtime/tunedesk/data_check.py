@@ -145,11 +145,14 @@ def tokenization(args: argparse.Namespace, records: list, report: dict[str, Any]
             f"cannot load a tokenizer from {args.model_name_or_path}: {exc}",
             "Point --model_name_or_path at a Hugging Face model folder (with tokenizer files).",
         ) from exc
+    # lengths before truncation, measured up to 16x max_len: a 50 MB sample is not tokenized whole
+    measure = min(UNLIMITED, max(args.max_len * 16, 4096))
     full_lengths, good = [], []
     problems = []
     for r in records:
         try:
-            full_lengths.append(len(encode_one(r, tokenizer, mode=mode, max_len=UNLIMITED, max_src_len=UNLIMITED - 16).ids))
+            full = encode_one(r, tokenizer, mode=mode, max_len=measure, max_src_len=measure - 16)
+            full_lengths.append(len(full.ids))
             good.append(r)
         except SampleError as exc:
             problems.append(DataProblem(r.file, r.line, str(exc)))
