@@ -2,7 +2,7 @@
 
 The templates are copied from each model's tokenizer_config.json (Meta-Llama-3-8B-Instruct,
 Qwen2-7B-Instruct, Qwen2.5-7B-Instruct, Qwen3-8B, Mistral-7B-Instruct-v0.2, gemma-2-2b-it,
-Phi-3-mini-4k-instruct, glm-4-9b-chat-hf; GLM-4's long built-in tool descriptions other than
+Phi-3-mini-4k-instruct, glm-4-9b-chat-hf, chatglm3-6b; GLM-4's long built-in tool descriptions other than
 "function" are left out). The vocabulary is a small byte-level BPE; what matters for masking is
 that each family's special tokens are single special tokens with the published flags (Phi-3's
 <|end|> eats the newline after it: rstrip=True, the cause of the old split-inside-a-token bug).
@@ -206,6 +206,13 @@ GLM4 = (
     "{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
 )
 
+# THUDM/chatglm3-6b (its tokenizer_config.json; --mode chat on a ChatGLM3 model uses it)
+CHATGLM3 = (
+    "{% for message in messages %}{% if loop.first %}[gMASK]sop<|{{ message['role'] }}|>\n "
+    "{{ message['content'] }}{% else %}<|{{ message['role'] }}|>\n {{ message['content'] }}{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
 # family -> (template, bos, eos, special tokens, plain added tokens, tokens whose right whitespace is eaten)
 FAMILIES: dict[str, tuple[str, str | None, str, list[str], list[str], list[str]]] = {
     "llama3": (
@@ -248,6 +255,14 @@ FAMILIES: dict[str, tuple[str, str | None, str, list[str], list[str], list[str]]
         None,
         "<|endoftext|>",
         ["<|endoftext|>", "[gMASK]", "<sop>", "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"],
+        [],
+        [],
+    ),
+    "chatglm3": (
+        CHATGLM3,
+        None,
+        "</s>",
+        ["<unk>", "</s>", "[gMASK]", "sop", "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"],
         [],
         [],
     ),
