@@ -111,12 +111,14 @@ def test_content_parts_text_joined_media_refused(tmp_path, demo_tokenizer):
             {"messages": [{"role": "user", "content": parts}, {"role": "assistant", "content": "ok"}]},
             {"messages": [{"role": "user", "content": image}, {"role": "assistant", "content": "a cat"}]},
             {"conversations": [{"from": "human", "value": "<image>what?"}, {"from": "gpt", "value": "cat"}], "images": ["a.png"]},
+            {"conversations": [{"from": "human", "value": "<image>what?"}, {"from": "gpt", "value": "cat"}]},
         ],
     )
     loaded = load_file(path)
     assert loaded.records[0].messages[0]["content"] == "first\nsecond"
     reasons = {p.line: p.reason for p in loaded.problems}
-    assert set(reasons) == {2, 3}
+    assert set(reasons) == {2, 3, 4}
+    assert "placeholder <image>" in reasons[4]
     assert "image_url part" in reasons[2] and "text only" in reasons[2]
     assert "images" in reasons[3]
 

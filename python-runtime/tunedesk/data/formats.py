@@ -38,6 +38,7 @@ SHAREGPT_ROLES = {
 CHAT_ROLES = ("system", "user", "assistant", "tool")
 MEDIA_PARTS = ("image", "image_url", "input_image", "audio", "input_audio", "video", "video_url", "file")
 MEDIA_FIELDS = ("images", "image", "videos", "video", "audios", "audio")
+MEDIA_PLACEHOLDERS = ("<image>", "<video>", "<audio>")  # LLaVA / LLaMA-Factory multimodal markers
 SFT_ONLY = "TuneDesk trains supervised fine-tuning only (one answer per sample)"
 
 
@@ -99,6 +100,14 @@ def parse_sample(obj: Any) -> tuple[Sample | None, list[str]]:
         sample, reasons = _from_instruction(obj)
     if sample is not None:
         sample.kind = kind
+        placeholder = next(
+            (p for m in sample.messages for p in MEDIA_PLACEHOLDERS if p in str(m.get("content") or "")), None
+        )
+        if placeholder:  # a multimodal data set whose media field was renamed or lost
+            return None, [
+                f"the text holds the media placeholder {placeholder}: TuneDesk trains text only and would "
+                "learn it as plain text; remove the media samples"
+            ]
     return sample, reasons
 
 
