@@ -137,6 +137,8 @@ def test_system_is_folded_where_the_template_rejects_it(tmp_path, family):
     (feature,), stats = encode(write(tmp_path, [row]), tok)
     assert stats.folded_system == 1
     assert "Be brief.\n\nHello" in tok.decode(feature.input_ids)
+    prompt = generation_prompt(row["messages"][:-1], tok, mode=None, max_src_len=400)
+    assert feature.input_ids[: len(prompt)] == prompt  # predict folds it the same way
 
 
 def test_preference_data_is_refused_before_training(tmp_path):

@@ -210,7 +210,13 @@ def generation_prompt(
         return glm_generation_prompt(messages, tokenizer, mode=mode, max_src_len=max_src_len)
     if mode != "chat":
         check_mode(mode, max_src_len + 1, max_src_len)
-    return chat_generation_prompt(messages, tokenizer, max_src_len=max_src_len)
+    try:
+        return chat_generation_prompt(messages, tokenizer, max_src_len=max_src_len)
+    except ConfigError:
+        if not messages or messages[0]["role"] != "system":
+            raise
+        # as in training: the system text opens the first user turn where the template rejects system
+        return chat_generation_prompt(fold_system(messages), tokenizer, max_src_len=max_src_len)
 
 
 def render_preview(
