@@ -173,6 +173,12 @@ def tokenization(args: argparse.Namespace, records: list, report: dict[str, Any]
         for r in good[:count]
     ]
     notes = report["notes"] + ([mode_note] if mode_note else []) + stats_notes(stats)
+    multi_turn = sum(1 for r in good if sum(m["role"] == "assistant" for m in r.messages) > 1)
+    if mode in ("glm", "glm2", "glm3") and multi_turn:
+        notes.append(
+            f"{multi_turn} multi-turn sample(s): --mode {mode} learns only the last answer (earlier rounds are "
+            "the prompt, as in the model's own chat()); --mode chat learns every assistant turn"
+        )
     return {
         "mode": mode,
         "stats": stats.as_dict(),
