@@ -30,9 +30,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--dtype",
+        "--gguf_type",
+        dest="dtype",
         default=None,
-        choices=("fp32", "fp16", "bf16", "q8_0"),
-        help="weights dtype (default fp32 for hf, fp16 for gguf; q8_0 is gguf only)",
+        choices=("fp32", "fp16", "bf16", "q8_0", "q5_0", "q4_0"),
+        help="weights dtype (default fp32 for hf, fp16 for gguf; q8_0, q5_0 and q4_0 are gguf quantisations)",
     )
     parser.add_argument("--format", dest="fmt", default="hf", choices=("hf", "gguf"))
     parser.add_argument("--max_shard_size", default="2GB", help="safetensors shard size (hf format)")

@@ -18,7 +18,8 @@ from typing import Any
 import torch
 
 from tunedesk.errors import ConfigError, TuneDeskError
-from tunedesk.export import gguf_export
+from tunedesk.export import gguf_export, gguf_verify
+from tunedesk.export.gguf_quant import GGUF_TYPES, QUANTS
 from tunedesk.export.prepare import Prepared, prepare, weight_bytes
 from tunedesk.export.safe_write import StagedExport, check_free_space, check_target, pause_for_kill_test
 from tunedesk.export.source import (
@@ -34,11 +35,11 @@ from tunedesk.export.verify import (
     collect_samples,
     judge,
     raise_if_failed,
+    TOLERANCES,
     sample_logits,
 )
 
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-GGUF_TYPES = ("fp32", "fp16", "bf16", "q8_0")
 Progress = Callable[[str, float], None]
 Say = Callable[[str], None]
 
@@ -107,7 +108,7 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
     progress("merge", 0.35)
 
     torch_dtype = DTYPES.get(dtype, torch.float16)
-    expected = 0 if ptuning else weight_bytes(prepared.model, torch_dtype if dtype != "q8_0" else torch.int8)
+    expected = 0 if ptuning else weight_bytes(prepared.model, torch.int8 if dtype in QUANTS else torch_dtype)
     check_free_space(target.parent, expected)
 
     record: dict[str, Any] = {
@@ -267,18 +268,21 @@ def _write_gguf(
     record: dict[str, Any],
     progress: Progress,
 ) -> Verification:
-    # The merged model must still compute what training computed (catches a skipped or empty
-    # merge); then the GGUF file must hold exactly these tensors (read back below).
+    # First the merged model must still compute what training computed (catches a skipped or empty
+    # merge); the verdict recorded and shown is then the GGUF file's own: the model rebuilt from its
+    # dequantised tensors, compared with the training-time model.
     merged_logits = sample_logits(prepared.model, samples)
-    verification = judge(merged_logits, prepared.reference, prepared.base, samples, "fp32")
-    if not verification.passed:
-        return verification
+    merged = judge(merged_logits, prepared.reference, prepared.base, samples, "fp32")
+    if not merged.passed:
+        return merged
     path = staging / f"model-{dtype}.gguf"
     gguf_export.write_gguf(prepared.model, tokenizer, path, dtype)
     pause_for_kill_test()
     progress("verify", 0.75)
     readback = gguf_export.verify_gguf(prepared.model, tokenizer, path, dtype)
     record["gguf"] = readback.as_dict()
+    record["gguf"]["file"] = path.name
+    record["gguf"]["merged_model_max_abs_logit_diff"] = merged.max_abs_logit_diff
     pre_name, exact = gguf_export.pre_tokenizer_name(tokenizer)
     record["gguf"]["pre_tokenizer"] = pre_name
     if not exact:
@@ -286,10 +290,29 @@ def _write_gguf(
             "the tokenizer's pre-split is not one llama.cpp knows by name; it will use its default split, "
             "so tokenization may differ slightly from transformers"
         )
-    verification.dtype = dtype
     if not readback.passed:
-        verification.passed = False
-        verification.reason = f"the GGUF file does not read back as written: {readback.reason}"
+        merged.passed = False
+        merged.dtype = dtype
+        merged.reason = f"the GGUF file does not read back as written: {readback.reason}"
+        return merged
+    try:
+        file_logits = gguf_verify.gguf_logits(prepared.model, path, samples)
+    except ValueError as exc:
+        merged.passed, merged.dtype = False, dtype
+        merged.reason = f"the GGUF file's tensors do not rebuild the model: {exc}"
+        return merged
+    verification = judge(file_logits, prepared.reference, prepared.base, samples, dtype)
+    record["gguf"]["tolerance"] = {
+        "absolute": TOLERANCES[dtype][0],
+        "relative_to_max_logit": TOLERANCES[dtype][1],
+        "value": verification.tolerance,
+    }
+    try:
+        from tunedesk.export import modelfile
+
+        record["ollama"] = modelfile.write_modelfile(staging, path.name, tokenizer, prepared.model.config, record)
+    except ImportError:
+        pass
     return verification
 
 
