@@ -118,10 +118,17 @@ def main(argv: list[str]) -> int:
             verification=result.verification.as_dict(),
         )
         v = result.verification
+        checked = (
+            f"the GGUF file ({result.record['dtype']} tensors read back and dequantised)"
+            if result.kind == "gguf"
+            else "the exported model"
+        )
         print(
             f"exported ({result.kind}, {result.record['dtype']}) to {result.out}\n"
-            f"  verified on {v.samples} samples ({v.samples_source}): max |Δlogit| {v.max_abs_logit_diff:.3g} "
-            f"<= tolerance {v.tolerance:.3g}",
+            f"  verified {checked} on {v.samples} samples ({v.samples_source}): max |Δlogit| "
+            f"{v.max_abs_logit_diff:.3g} <= tolerance {v.tolerance:.3g}",
             file=sys.stderr,
         )
+        if result.record.get("ollama"):
+            print(f"  Ollama: {result.record['ollama']['command']}", file=sys.stderr)
         return 0

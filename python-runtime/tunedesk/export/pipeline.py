@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from tunedesk.errors import ConfigError, TuneDeskError
-from tunedesk.export import gguf_export, gguf_verify
+from tunedesk.export import gguf_export, gguf_verify, modelfile
 from tunedesk.export.gguf_quant import GGUF_TYPES, QUANTS
 from tunedesk.export.prepare import Prepared, prepare, weight_bytes
 from tunedesk.export.safe_write import StagedExport, check_free_space, check_target, pause_for_kill_test
@@ -137,7 +137,7 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
             )
         elif options.fmt == "gguf":
             kind = "gguf"
-            verification = _write_gguf(prepared, samples, staging, tokenizer, dtype, record, progress)
+            verification = _write_gguf(prepared, samples, staging, tokenizer, dtype, record, progress, target)
         else:
             kind = "merged"
             verification = _write_hf(
@@ -267,6 +267,7 @@ def _write_gguf(
     dtype: str,
     record: dict[str, Any],
     progress: Progress,
+    target: Path,
 ) -> Verification:
     # First the merged model must still compute what training computed (catches a skipped or empty
     # merge); the verdict recorded and shown is then the GGUF file's own: the model rebuilt from its
@@ -307,12 +308,9 @@ def _write_gguf(
         "relative_to_max_logit": TOLERANCES[dtype][1],
         "value": verification.tolerance,
     }
-    try:
-        from tunedesk.export import modelfile
-
-        record["ollama"] = modelfile.write_modelfile(staging, path.name, tokenizer, prepared.model.config, record)
-    except ImportError:
-        pass
+    record["ollama"] = modelfile.write_modelfile(
+        staging, path.name, tokenizer, prepared.model.config, record, target
+    )
     return verification
 
 
