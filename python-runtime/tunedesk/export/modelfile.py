@@ -161,14 +161,16 @@ def go_template(fmt: ChatFormat) -> str:
         )
     lines.append("{{- range $i, $_ := .Messages }}")
     lines.append("{{- $last := eq (len (slice $.Messages $i)) 1 }}")
-    if fmt.system_supported:
-        lines.append('{{- if eq .Role "system" }}' + _go(sys_before) + "{{ .Content }}" + _go(sys_after))
-        lines.append('{{- else if eq .Role "user" }}')
-    else:
-        lines.append('{{- if eq .Role "user" }}')
+    # Every literal is inside an action, so the template's own line breaks are trimmed ({{- ...}}) and
+    # only what the HF template renders is output.
     user_before, user_after = fmt.wrap["user"]
     asst_before, asst_after = fmt.wrap["assistant"]
-    lines.append(_go(user_before) + "{{ .Content }}" + _go(user_after))
+    user = _go(user_before) + "{{ .Content }}" + _go(user_after)
+    if fmt.system_supported:
+        lines.append('{{- if eq .Role "system" }}' + _go(sys_before) + "{{ .Content }}" + _go(sys_after))
+        lines.append('{{- else if eq .Role "user" }}' + user)
+    else:
+        lines.append('{{- if eq .Role "user" }}' + user)
     lines.append('{{- else if eq .Role "assistant" }}' + _go(asst_before) + "{{ .Content }}" + _go(asst_after))
     lines.append("{{- end }}")
     lines.append('{{- if and $last (ne .Role "assistant") }}' + _go(fmt.generation) + "{{ end }}")
