@@ -150,7 +150,9 @@ def output_tensor_name(plan: list[Planned]) -> str:
 
 def planned_types(plan: list[Planned], dtype: str) -> dict[str, Any]:
     output = output_tensor_name(plan)
-    return {p.gguf_name: gguf_quant.tensor_type(p.gguf_name, tuple(p.data.shape), dtype, output) for p in plan}
+    return {
+        p.gguf_name: gguf_quant.tensor_type(p.gguf_name, tuple(p.data.shape), dtype, output) for p in plan
+    }
 
 
 def write_gguf(model: torch.nn.Module, tokenizer: Any, path: Path, dtype: str) -> None:

@@ -44,7 +44,12 @@ def tensor_type(gguf_name: str, shape: tuple[int, ...], dtype: str, output_name:
     import gguf
 
     T = gguf.GGMLQuantizationType
-    if len(shape) < 2 or gguf_name.endswith("_norm.weight") or gguf_name.startswith("rope_") or dtype == "fp32":
+    if (
+        len(shape) < 2
+        or gguf_name.endswith("_norm.weight")
+        or gguf_name.startswith("rope_")
+        or dtype == "fp32"
+    ):
         return T.F32
     wanted = _qtypes()[dtype]
     if dtype in ("q5_0", "q4_0") and gguf_name == output_name:

@@ -171,7 +171,9 @@ def go_template(fmt: ChatFormat) -> str:
         lines.append('{{- else if eq .Role "user" }}' + user)
     else:
         lines.append('{{- if eq .Role "user" }}' + user)
-    lines.append('{{- else if eq .Role "assistant" }}' + _go(asst_before) + "{{ .Content }}" + _go(asst_after))
+    lines.append(
+        '{{- else if eq .Role "assistant" }}' + _go(asst_before) + "{{ .Content }}" + _go(asst_after)
+    )
     lines.append("{{- end }}")
     lines.append('{{- if and $last (ne .Role "assistant") }}' + _go(fmt.generation) + "{{ end }}")
     lines.append("{{- end }}")

@@ -30,12 +30,12 @@ from tunedesk.export.source import (
     open_checkpoint,
 )
 from tunedesk.export.verify import (
+    TOLERANCES,
     Samples,
     Verification,
     collect_samples,
     judge,
     raise_if_failed,
-    TOLERANCES,
     sample_logits,
 )
 
