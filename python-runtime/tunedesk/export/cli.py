@@ -110,6 +110,8 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 1
+        if result.record.get("ollama"):  # a log event too, so the app and the TS CLI show it
+            say(f"Ollama: {result.record['ollama']['command']}")
         progress("done", 1.0)
         events.emit(
             "export_finished",
@@ -129,6 +131,4 @@ def main(argv: list[str]) -> int:
             f"{v.max_abs_logit_diff:.3g} <= tolerance {v.tolerance:.3g}",
             file=sys.stderr,
         )
-        if result.record.get("ollama"):
-            print(f"  Ollama: {result.record['ollama']['command']}", file=sys.stderr)
         return 0
