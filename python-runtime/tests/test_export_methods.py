@@ -101,6 +101,7 @@ def test_gguf_refuses_ptuning_and_unsupported_families_before_starting(tmp_path,
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert [e["type"] for e in events] == ["export_finished"]  # refused before any progress
     assert (
-        "'glm'" in events[0]["error"]["message"] and "Mistral, Qwen2, Qwen3, Gemma" in events[0]["error"]["message"]
+        "'glm'" in events[0]["error"]["message"]
+        and "Mistral, Qwen2, Qwen3, Gemma" in events[0]["error"]["message"]
     )
     assert not (tmp_path / "g").exists()
