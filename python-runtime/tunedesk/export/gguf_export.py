@@ -4,7 +4,7 @@ Families and metadata keys: gguf_keys.py (mirrors llama.cpp's convert_hf_to_gguf
 and quantisation: gguf_quant.py. Tensor names come from gguf's own HF→GGUF name map. Tensors are
 transformed as the converter does (Llama/Mistral q/k rotary permutation, Gemma's norm +1) and every
 transform has its inverse here, so verification can rebuild the transformers model from the file.
-Byte-level BPE ("gpt2") tokenizers only.
+Tokenizers: byte-level BPE ("gpt2") and SentencePiece-style BPE with byte fallback ("llama", gguf_vocab.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from tunedesk.errors import ConfigError
-from tunedesk.export import gguf_keys, gguf_quant
+from tunedesk.export import gguf_keys, gguf_quant, gguf_vocab
 from tunedesk.export.gguf_keys import FAMILIES
 from tunedesk.export.source import CheckpointSource
 
@@ -39,11 +39,14 @@ def family_of(source: CheckpointSource) -> str:
     config = json.loads((config_dir / "config.json").read_text(encoding="utf-8"))
     tokenizer_file = source.tokenizer_dir / "tokenizer.json"
     if tokenizer_file.is_file():
-        model = json.loads(tokenizer_file.read_text(encoding="utf-8")).get("model", {})
-        if model.get("type") != "BPE" or not _is_byte_level(tokenizer_file):
+        spec = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+        model = spec.get("model", {})
+        if not gguf_vocab.is_sentencepiece_style(spec) and (
+            model.get("type") != "BPE" or not _is_byte_level(tokenizer_file)
+        ):
             raise ConfigError(
-                f"{tokenizer_file}: GGUF export supports byte-level BPE (gpt2-style) tokenizers; this one is "
-                f"{model.get('type')}{' with byte fallback (SentencePiece-style)' if model.get('byte_fallback') else ''}",
+                f"{tokenizer_file}: GGUF export supports byte-level BPE (gpt2-style) and SentencePiece-style BPE "
+                f"(byte fallback) tokenizers; this one is {model.get('type')}",
                 "Export with --format hf and convert with llama.cpp's convert_hf_to_gguf.py.",
             )
     return str(config.get("model_type"))
@@ -167,7 +170,7 @@ def write_gguf(model: torch.nn.Module, tokenizer: Any, path: Path, dtype: str) -
         Path(str(getattr(config, "_name_or_path", "") or "tunedesk-export")).name or "tunedesk-export"
     )
     gguf_keys.write_metadata(writer, config, gguf_quant.file_type(dtype))
-    _add_tokenizer(writer, tokenizer, config.vocab_size)
+    _add_tokenizer(writer, tokenizer, config.vocab_size, fam.arch)
     for planned in plan:
         data, raw_dtype = gguf_quant.encode(planned.data.numpy(), types[planned.gguf_name])
         writer.add_tensor(planned.gguf_name, data, raw_dtype=raw_dtype)
@@ -195,8 +198,44 @@ def pre_tokenizer_name(tokenizer: Any) -> tuple[str, bool]:
     return "default", False
 
 
-def _add_tokenizer(writer: Any, tokenizer: Any, vocab_size: int) -> None:
-    """tokenizer.ggml.* as llama.cpp's gpt2 (byte-level BPE) loader expects."""
+def tokenizer_model(tokenizer: Any) -> str:
+    """llama.cpp's tokenizer model name: "llama" (SentencePiece-style) or "gpt2" (byte-level BPE)."""
+    spec = json.loads(tokenizer.backend_tokenizer.to_str())
+    return "llama" if gguf_vocab.is_sentencepiece_style(spec) else "gpt2"
+
+
+def _add_tokenizer(writer: Any, tokenizer: Any, vocab_size: int, arch: str = "") -> None:
+    """tokenizer.ggml.* as llama.cpp's gpt2 (byte-level BPE) or llama (SentencePiece) loader expects."""
+    import gguf
+
+    spm = tokenizer_model(tokenizer) == "llama"
+    if spm:
+        tokens, scores, types = gguf_vocab.llama_vocab(tokenizer, vocab_size)
+        writer.add_tokenizer_model("llama")
+        writer.add_tokenizer_pre("default")
+        writer.add_token_list(tokens)
+        writer.add_token_scores(scores)
+        writer.add_token_types(types)
+        if arch == "gemma":  # GemmaModel.set_vocab
+            writer.add_add_space_prefix(False)
+    else:
+        tokens, types = _bpe_vocab(tokenizer, vocab_size)
+        writer.add_tokenizer_model("gpt2")
+        writer.add_tokenizer_pre(pre_tokenizer_name(tokenizer)[0])
+        writer.add_token_list(tokens)
+        writer.add_token_types(types)
+    # gguf's SpecialVocab reads merges, bos/eos/pad ids and the chat template from the saved files.
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer.save_pretrained(tmp)
+        special = gguf.SpecialVocab(tmp, load_merges=not spm, n_vocab=vocab_size)
+        if tokenizer.pad_token_id is not None:
+            special.special_token_ids.setdefault("pad", tokenizer.pad_token_id)
+        if getattr(tokenizer, "chat_template", None) and not special.chat_template:
+            special.chat_template = tokenizer.chat_template
+        special.add_to_gguf(writer)
+
+
+def _bpe_vocab(tokenizer: Any, vocab_size: int) -> tuple[list[str], list[Any]]:
     import gguf
 
     vocab = tokenizer.get_vocab()
@@ -214,19 +253,7 @@ def _add_tokenizer(writer: Any, tokenizer: Any, vocab_size: int) -> None:
         else:
             tokens.append(token)
             types.append(gguf.TokenType.NORMAL)
-    writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre(pre_tokenizer_name(tokenizer)[0])
-    writer.add_token_list(tokens)
-    writer.add_token_types(types)
-    # gguf's SpecialVocab reads merges, bos/eos/pad ids and the chat template from the saved files.
-    with tempfile.TemporaryDirectory() as tmp:
-        tokenizer.save_pretrained(tmp)
-        special = gguf.SpecialVocab(tmp, load_merges=True, n_vocab=vocab_size)
-        if tokenizer.pad_token_id is not None:
-            special.special_token_ids.setdefault("pad", tokenizer.pad_token_id)
-        if getattr(tokenizer, "chat_template", None) and not special.chat_template:
-            special.chat_template = tokenizer.chat_template
-        special.add_to_gguf(writer)
+    return tokens, types
 
 
 @dataclass
@@ -276,7 +303,7 @@ def verify_gguf(model: torch.nn.Module, tokenizer: Any, path: Path, dtype: str) 
         f"{arch}.embedding_length": config.hidden_size,
         f"{arch}.attention.key_length": gguf_keys.head_dim(config),
         "general.file_type": int(gguf_quant.file_type(dtype)),
-        "tokenizer.ggml.model": "gpt2",
+        "tokenizer.ggml.model": tokenizer_model(tokenizer),
     }
     problems = [
         f"{k} is {metadata.get(k)!r}, expected {v!r}" for k, v in wanted_meta.items() if metadata.get(k) != v
