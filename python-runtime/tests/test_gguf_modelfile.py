@@ -37,7 +37,22 @@ GEMMA = (
     "message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}"
     "{{'<start_of_turn>model\\n'}}{% endif %}"
 )
-SPECIALS = ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|im_start|>", "<|im_end|>"]
+GLM4 = (
+    "[gMASK]<sop>{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+SPECIALS = [
+    "[gMASK]",
+    "<sop>",
+    "<|system|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "<|im_start|>",
+    "<|im_end|>",
+]
 SPECIALS += ["<start_of_turn>", "<end_of_turn>", "[INST]", "[/INST]"]
 
 CONVERSATIONS = [
@@ -71,6 +86,7 @@ class Config:
         ("chatml", CHATML_DEFAULT_SYSTEM, ["<|im_end|>"]),
         ("mistral", MISTRAL, []),
         ("gemma", GEMMA, ["<end_of_turn>"]),
+        ("glm4", GLM4, ["<|user|>"]),
     ],
 )
 def test_template_renders_like_transformers(tokenizer, name, template, stop):

@@ -181,7 +181,8 @@ def go_template(fmt: ChatFormat) -> str:
 
 
 def stop_tokens(tokenizer: Any, config: Any, fmt: ChatFormat | None) -> list[str]:
-    """EOS token(s), and special tokens that close an assistant turn (e.g. <|eot_id|>, <|im_end|>)."""
+    """EOS token(s), special tokens that close an assistant turn (<|eot_id|>, <|im_end|>) and those that
+    open a user turn (GLM-4's <|user|>, ChatML's <|im_start|>): a reply must end before either."""
     ids: list[int] = []
     for value in (getattr(config, "eos_token_id", None), tokenizer.eos_token_id):
         ids.extend(value if isinstance(value, list) else [value] if value is not None else [])
@@ -190,9 +191,9 @@ def stop_tokens(tokenizer: Any, config: Any, fmt: ChatFormat | None) -> list[str
         specials = {t for t in tokenizer.all_special_tokens} | {
             t.content for t in tokenizer.added_tokens_decoder.values() if t.special
         }
-        closing = fmt.wrap["assistant"][1].strip()
-        for token in specials:
-            if token and token in closing:
+        around = fmt.wrap["assistant"][1] + " " + fmt.wrap["user"][0]
+        for token in sorted(specials, key=around.find):
+            if token and token in around:
                 stops.append(token)
     return [s for s in dict.fromkeys(stops) if s]
 
