@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from test_export_helpers import make_tokenizer
 
-FAMILY_NAMES = ("llama", "llama3", "mistral", "qwen2", "qwen3", "gemma", "phi3", "glm4")
+FAMILY_NAMES = ("llama", "llama3", "mistral", "qwen2", "qwen3", "gemma", "phi3", "glm4", "glm")
 
 
 def tiny_model(family: str, tokenizer, seed: int = 0, tie: bool = False) -> torch.nn.Module:
@@ -53,6 +53,8 @@ def tiny_model(family: str, tokenizer, seed: int = 0, tie: bool = False) -> torc
         model = tf.GemmaForCausalLM(tf.GemmaConfig(head_dim=16, **common))
     elif family == "phi3":
         model = tf.Phi3ForCausalLM(tf.Phi3Config(**common))
+    elif family == "glm":  # GLM-4-9B-chat-hf, ChatGLM2/3 after import-chatglm
+        model = tf.GlmForCausalLM(tf.GlmConfig(head_dim=16, **common))
     elif family == "glm4":
         model = tf.Glm4ForCausalLM(tf.Glm4Config(head_dim=16, **common))
     else:

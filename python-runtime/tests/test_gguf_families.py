@@ -14,7 +14,7 @@ from tunedesk.export.gguf_quant import GGUF_TYPES
 from tunedesk.export.verify import tolerance_for
 
 T = gguf.GGMLQuantizationType
-ARCH = {"llama3": "llama", "mistral": "llama"}
+ARCH = {"llama3": "llama", "mistral": "llama", "glm": "chatglm"}
 
 
 @pytest.fixture(scope="module")

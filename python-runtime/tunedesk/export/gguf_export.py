@@ -231,9 +231,8 @@ def _add_tokenizer(writer: Any, tokenizer: Any, vocab_size: int, arch: str = "")
         if tokenizer.pad_token_id is not None:
             special.special_token_ids.setdefault("pad", tokenizer.pad_token_id)
         added = tokenizer.get_added_vocab()
-        if (
-            arch == "glm4" and "<|user|>" in added
-        ):  # Glm4Model.set_vocab: a reply ends where a user turn starts
+        # Glm4Model/ChatGLMModel.set_vocab: a reply ends where a user turn starts.
+        if arch in ("glm4", "chatglm") and "<|user|>" in added:
             special._set_special_token("eot", added["<|user|>"])
         if getattr(tokenizer, "chat_template", None) and not special.chat_template:
             special.chat_template = tokenizer.chat_template

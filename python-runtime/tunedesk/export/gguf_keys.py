@@ -34,10 +34,13 @@ FAMILIES = {
     "gemma": Family("gemma", False, norm_shift=1.0, drop_lm_head=True),
     "phi3": Family("phi3", False),
     "glm4": Family("glm4", False),
+    # transformers' GlmForCausalLM: GLM-4-9B-chat-hf and ChatGLM2/3 after import-chatglm; the converter's
+    # ChatGLMModel (arch "chatglm"), whose interleaved half-head rotary matches transformers' layout.
+    "glm": Family("chatglm", False),
 }
 WHY_UNSUPPORTED = (
-    "TuneDesk's GGUF writer covers Llama (incl. 3.1/3.2 RoPE scaling), Mistral, Qwen2, Qwen3, Gemma, Phi-3 and "
-    "GLM-4 (their tensor layout and metadata are checked here); other families need architecture-specific "
+    "TuneDesk's GGUF writer covers Llama (incl. 3.1/3.2 RoPE scaling), Mistral, Qwen2, Qwen3, Gemma, Phi-3, "
+    "GLM-4 and GLM/ChatGLM (their tensor layout and metadata are checked here); other families need architecture-specific "
     "tensors and keys"
 )
 
@@ -141,6 +144,8 @@ def write_metadata(writer: Any, config: Any, file_type: Any) -> None:
         original = getattr(config, "original_max_position_embeddings", None) or config.max_position_embeddings
         writer.add_rope_scaling_orig_ctx_len(original)
         writer.add_sliding_window(getattr(config, "sliding_window", None) or 0)
+    if fam.arch == "chatglm":  # ChatGLMModel.set_gguf_parameters
+        writer.add_add_bos_token(False)
     kind = str(params.get("rope_type") or params.get("type") or "default").lower()
     if kind == "linear":
         writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)

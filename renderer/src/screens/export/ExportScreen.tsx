@@ -94,7 +94,7 @@ export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint 
               <span>Format</span>
               <select value={format} onChange={(e) => setFormat(e.target.value as 'hf' | 'gguf')}>
                 <option value="hf">Hugging Face (safetensors)</option>
-                <option value="gguf">GGUF (llama.cpp, Ollama; Llama, Mistral, Qwen, Gemma, Phi-3, GLM-4)</option>
+                <option value="gguf">GGUF (llama.cpp, Ollama; Llama, Mistral, Qwen, Gemma, Phi-3, GLM)</option>
               </select>
             </label>
             <label className="field">
