@@ -37,6 +37,12 @@ GEMMA = (
     "message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}"
     "{{'<start_of_turn>model\\n'}}{% endif %}"
 )
+QWEN3_LIKE = (  # a final assistant turn gets an empty think block; history turns do not
+    "{%- for m in messages %}{%- if m.role == 'assistant' and loop.last %}{{ '<|im_start|>assistant\\n<think>"
+    "\\n\\n</think>\\n\\n' + m.content + '<|im_end|>\\n' }}{%- else %}{{ '<|im_start|>' + m.role + '\\n' + "
+    "m.content + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}{%- if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\\n' }}{%- endif %}"
+)
 GLM4 = (
     "[gMASK]<sop>{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
@@ -87,6 +93,7 @@ class Config:
         ("mistral", MISTRAL, []),
         ("gemma", GEMMA, ["<end_of_turn>"]),
         ("glm4", GLM4, ["<|user|>"]),
+        ("qwen3-like", QWEN3_LIKE, ["<|im_end|>", "<|im_start|>"]),
     ],
 )
 def test_template_renders_like_transformers(tokenizer, name, template, stop):

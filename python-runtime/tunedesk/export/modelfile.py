@@ -79,8 +79,16 @@ def derive_format(tokenizer: Any) -> ChatFormat:
         with_generation = _render(tokenizer, [u], True)
     except Exception as exc:  # a template may raise for these shapes (strict role alternation checks)
         raise Untranslatable(f"the template refused a plain user/assistant conversation: {exc}") from exc
-    wrap = {"assistant": _split(_after(user_asst, first_user, "an assistant reply"), "assistant")}
-    wrap["user"] = _split(_after(two_users, user_asst, "a second user turn"), "user")
+    # Ollama renders for a reply, so assistant messages are always history (followed by a user turn):
+    # read the assistant's opening text there (Qwen3 renders a final assistant turn with a think block).
+    # Where it ends is read from the conversation ending on the assistant.
+    history = _after(two_users, first_user, "an assistant reply and a second user turn")
+    last_after = _split(_after(user_asst, first_user, "an assistant reply"), "assistant")[1]
+    asst_before, rest = _split(history, "assistant")
+    if not rest.startswith(last_after):
+        raise Untranslatable("an assistant turn ends differently in the history and at the end")
+    wrap = {"assistant": (asst_before, last_after)}
+    wrap["user"] = _split(rest[len(last_after) :], "user")
     user_block = wrap["user"][0] + MARK["user"] + wrap["user"][1]
     if not first_user.endswith(user_block):
         raise Untranslatable("the first user message is rendered differently from later ones")
