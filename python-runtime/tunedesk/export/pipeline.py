@@ -297,8 +297,13 @@ def _write_gguf(
         merged.dtype = dtype
         merged.reason = f"the GGUF file does not read back as written: {readback.reason}"
         return merged
+    # Free the merged model before rebuilding one from the file: the peak stays one fp32 model.
+    model_class, config = type(prepared.model), prepared.model.config
+    skeleton = gguf_verify.shapes_only(gguf_export.plan_tensors(prepared.model))
+    del prepared.model
+    gc.collect()
     try:
-        file_logits = gguf_verify.gguf_logits(prepared.model, path, samples)
+        file_logits = gguf_verify.gguf_logits(model_class, config, skeleton, path, samples)
     except ValueError as exc:
         merged.passed, merged.dtype = False, dtype
         merged.reason = f"the GGUF file's tensors do not rebuild the model: {exc}"
@@ -315,9 +320,7 @@ def _write_gguf(
         "relative_to_max_logit": TOLERANCES[dtype][1],
         "value": verification.tolerance,
     }
-    record["ollama"] = modelfile.write_modelfile(
-        staging, path.name, tokenizer, prepared.model.config, record, target
-    )
+    record["ollama"] = modelfile.write_modelfile(staging, path.name, tokenizer, config, record, target)
     return verification
 
 
