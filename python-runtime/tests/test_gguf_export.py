@@ -170,3 +170,50 @@ def test_pre_tokenizer_names_for_llama3_and_qwen2_splits():
     assert pre_tokenizer_name(with_split(LLAMA3_SPLIT)) == ("llama-bpe", True)
     assert pre_tokenizer_name(with_split(QWEN2_SPLIT)) == ("qwen2", True)
     assert pre_tokenizer_name(with_split(r"\s+")) == ("default", False)
+
+
+def test_llama_q4_0_export_verifies_the_file_and_writes_a_modelfile(llama_run, tmp_path, capsys):
+    ckpt, _ = llama_run
+    out = tmp_path / "q4"
+    code = cli.main(["--checkpoint", str(ckpt), "--out", str(out), "--format", "gguf", "--gguf_type", "q4_0"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "verified the GGUF file (q4_0 tensors read back and dequantised)" in captured.err
+    record = json.loads((out / "export.json").read_text())
+    verification, gguf_record = record["verification"], record["gguf"]
+    assert verification["dtype"] == "q4_0" and verification["passed"]
+    assert gguf_record["tolerance"] == {
+        "absolute": 0.2,
+        "relative_to_max_logit": 0.6,
+        "value": pytest.approx(verification["tolerance"]),
+    }
+    # The q4_0 file's Δ is the quantisation's, far above the merged fp32 model's summation-order Δ.
+    assert verification["max_abs_logit_diff"] > 10 * gguf_record["merged_model_max_abs_logit_diff"]
+    assert (
+        field(gguf.GGUFReader(str(out / "model-q4_0.gguf")), "general.file_type")
+        == gguf.LlamaFileType.MOSTLY_Q4_0
+    )
+    modelfile = (out / "Modelfile").read_text()
+    assert "FROM ./model-q4_0.gguf" in modelfile and 'TEMPLATE """' in modelfile
+    assert 'PARAMETER stop "</s>"' in modelfile
+    assert record["ollama"]["command"] == f"ollama create {record['ollama']['name']} -f {out / 'Modelfile'}"
+    assert record["ollama"]["command"] in captured.err
+    assert record["files"]["Modelfile"] > 0
+
+
+def test_gguf_logits_beyond_tolerance_fail_with_the_numbers(llama_run, tmp_path, capsys, monkeypatch):
+    from tunedesk.export import gguf_verify
+
+    real = gguf_verify.gguf_logits
+    monkeypatch.setattr(
+        gguf_verify, "gguf_logits", lambda *a: [t + 5.0 for t in real(*a)]
+    )  # a file that computes something else
+    ckpt, _ = llama_run
+    out = tmp_path / "bad"
+    code = cli.main(["--checkpoint", str(ckpt), "--out", str(out), "--format", "gguf", "--dtype", "q8_0"])
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert code == 1 and not out.exists()
+    finished = events[-1]
+    assert finished["status"] == "failed" and finished["verification"]["dtype"] == "q8_0"
+    assert finished["verification"]["max_abs_logit_diff"] > finished["verification"]["tolerance"]
+    assert "exceeds the tolerance" in finished["error"]["message"]

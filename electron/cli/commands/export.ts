@@ -1,7 +1,7 @@
 // `tunedesk export <run-id | run dir | checkpoint dir>`: a merged, verified export with a
 // progress bar. The trainer does the work; this prints what it reports.
 import { parseArgs } from 'node:util';
-import { EXPORT_DTYPES, EXPORT_FORMATS, CheckpointTargetError, resolveCheckpoint, runExport, type ExportDtype, type ExportFormat, type ExportOutcome } from '../../services/export/export-service';
+import { EXPORT_DTYPES, EXPORT_FORMATS, GGUF_QUANTS, CheckpointTargetError, resolveCheckpoint, runExport, type ExportDtype, type ExportFormat, type ExportOutcome } from '../../services/export/export-service';
 import { cliRunsRoot } from './run-progress';
 import { UsageError, type CliCommand } from '../command';
 
@@ -13,8 +13,10 @@ it done. A run id or run directory means its newest complete checkpoint.
 
 options:
   --out DIR            target directory (default: <run>/exports/<step>-<format>-<dtype>)
-  --dtype TYPE         fp32 | fp16 | bf16, or q8_0 for gguf (default: fp32 for hf, fp16 for gguf)
-  --format FORMAT      hf (Hugging Face safetensors, default) | gguf (llama.cpp / Ollama)
+  --dtype TYPE         fp32 | fp16 | bf16 (default: fp32 for hf, fp16 for gguf)
+  --format FORMAT      hf (Hugging Face safetensors, default) | gguf (llama.cpp / Ollama: also
+                       writes an Ollama Modelfile and prints its \`ollama create\` command)
+  --quant TYPE         GGUF quantisation: q8_0 | q5_0 | q4_0 (implies --format gguf)
   --max-shard-size S   safetensors shard size, e.g. 2GB (hf)
   --force              replace a non-empty target directory
   --runs-dir DIR       runs root (default: $TUNEDESK_RUNS_DIR or the app's runs folder)`;
@@ -42,6 +44,16 @@ export function describeOutcome(outcome: ExportOutcome): string {
   return lines.join('\n');
 }
 
+/** --quant is the GGUF spelling of --dtype: it implies --format gguf and refuses hf or a second dtype. */
+export function quantChoice(values: { dtype?: string; quant?: string; format?: string }): { dtype?: ExportDtype; format?: ExportFormat } {
+  const format = values.format as ExportFormat | undefined;
+  if (values.quant === undefined) return { dtype: values.dtype as ExportDtype | undefined, format };
+  if (!(GGUF_QUANTS as readonly string[]).includes(values.quant)) throw new UsageError(`--quant must be one of ${GGUF_QUANTS.join(', ')}`);
+  if (values.dtype !== undefined) throw new UsageError('give --quant or --dtype, not both');
+  if (format === 'hf') throw new UsageError('--quant is for --format gguf; Hugging Face exports take --dtype fp32 | fp16 | bf16');
+  return { dtype: values.quant as ExportDtype, format: 'gguf' };
+}
+
 function parse(argv: string[]) {
   try {
     return parseArgs({
@@ -50,6 +62,7 @@ function parse(argv: string[]) {
       options: {
         out: { type: 'string' },
         dtype: { type: 'string' },
+        quant: { type: 'string' },
         format: { type: 'string' },
         'max-shard-size': { type: 'string' },
         force: { type: 'boolean' },
@@ -69,6 +82,7 @@ export const command: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('give exactly one run id, run directory or checkpoint directory');
     if (values.dtype && !(EXPORT_DTYPES as readonly string[]).includes(values.dtype)) throw new UsageError(`--dtype must be one of ${EXPORT_DTYPES.join(', ')}`);
     if (values.format && !(EXPORT_FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+    const { dtype, format } = quantChoice(values);
     // The same runs root as train/runs/demo: --runs-dir, TUNEDESK_RUNS_DIR, the saved setting, the default.
     const runsRoot = await cliRunsRoot(values['runs-dir']);
     let checkpointDir: string;
@@ -92,8 +106,8 @@ export const command: CliCommand = {
         {
           checkpoint: checkpointDir,
           ...(values.out ? { out: values.out } : {}),
-          ...(values.dtype ? { dtype: values.dtype as ExportDtype } : {}),
-          ...(values.format ? { format: values.format as ExportFormat } : {}),
+          ...(dtype ? { dtype } : {}),
+          ...(format ? { format } : {}),
           ...(values['max-shard-size'] ? { maxShardSize: values['max-shard-size'] } : {}),
           ...(values.force ? { force: true } : {}),
         },

@@ -7,7 +7,9 @@ import type { ClassifiedError } from '../../shared/events';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { streamTrainerCommand, type StreamOptions, type StreamResult } from './trainer-stream';
 
-export const EXPORT_DTYPES = ['fp32', 'fp16', 'bf16', 'q8_0'] as const;
+export const EXPORT_DTYPES = ['fp32', 'fp16', 'bf16', 'q8_0', 'q5_0', 'q4_0'] as const;
+/** GGUF block quantisations (the gguf format only). */
+export const GGUF_QUANTS = ['q8_0', 'q5_0', 'q4_0'] as const;
 export type ExportDtype = (typeof EXPORT_DTYPES)[number];
 export const EXPORT_FORMATS = ['hf', 'gguf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -46,7 +46,7 @@ export const exportCalls = {
       runId,
       checkpoint: z.string().regex(/^step-\d+$/).optional(),
       format: z.enum(['hf', 'gguf']).default('hf'),
-      dtype: z.enum(['fp32', 'fp16', 'bf16', 'q8_0']).optional(),
+      dtype: z.enum(['fp32', 'fp16', 'bf16', 'q8_0', 'q5_0', 'q4_0']).optional(),
       out: localPath({ must: 'create', kind: 'directory' }).optional(),
       force: z.boolean().default(false),
     }),

@@ -30,9 +30,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--dtype",
+        "--gguf_type",
+        dest="dtype",
         default=None,
-        choices=("fp32", "fp16", "bf16", "q8_0"),
-        help="weights dtype (default fp32 for hf, fp16 for gguf; q8_0 is gguf only)",
+        choices=("fp32", "fp16", "bf16", "q8_0", "q5_0", "q4_0"),
+        help="weights dtype (default fp32 for hf, fp16 for gguf; q8_0, q5_0 and q4_0 are gguf quantisations)",
     )
     parser.add_argument("--format", dest="fmt", default="hf", choices=("hf", "gguf"))
     parser.add_argument("--max_shard_size", default="2GB", help="safetensors shard size (hf format)")
@@ -108,6 +110,8 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 1
+        if result.record.get("ollama"):  # a log event too, so the app and the TS CLI show it
+            say(f"Ollama: {result.record['ollama']['command']}")
         progress("done", 1.0)
         events.emit(
             "export_finished",
@@ -116,10 +120,15 @@ def main(argv: list[str]) -> int:
             verification=result.verification.as_dict(),
         )
         v = result.verification
+        checked = (
+            f"the GGUF file ({result.record['dtype']} tensors read back and dequantised)"
+            if result.kind == "gguf"
+            else "the exported model"
+        )
         print(
             f"exported ({result.kind}, {result.record['dtype']}) to {result.out}\n"
-            f"  verified on {v.samples} samples ({v.samples_source}): max |Δlogit| {v.max_abs_logit_diff:.3g} "
-            f"<= tolerance {v.tolerance:.3g}",
+            f"  verified {checked} on {v.samples} samples ({v.samples_source}): max |Δlogit| "
+            f"{v.max_abs_logit_diff:.3g} <= tolerance {v.tolerance:.3g}",
             file=sys.stderr,
         )
         return 0

@@ -18,7 +18,8 @@ from typing import Any
 import torch
 
 from tunedesk.errors import ConfigError, TuneDeskError
-from tunedesk.export import gguf_export
+from tunedesk.export import gguf_export, gguf_verify, modelfile
+from tunedesk.export.gguf_quant import GGUF_TYPES, QUANTS
 from tunedesk.export.prepare import Prepared, prepare, weight_bytes
 from tunedesk.export.safe_write import StagedExport, check_free_space, check_target, pause_for_kill_test
 from tunedesk.export.source import (
@@ -29,16 +30,17 @@ from tunedesk.export.source import (
     open_checkpoint,
 )
 from tunedesk.export.verify import (
+    TOLERANCES,
     Samples,
     Verification,
     collect_samples,
     judge,
+    max_abs_diff,
     raise_if_failed,
     sample_logits,
 )
 
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-GGUF_TYPES = ("fp32", "fp16", "bf16", "q8_0")
 Progress = Callable[[str, float], None]
 Say = Callable[[str], None]
 
@@ -107,7 +109,7 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
     progress("merge", 0.35)
 
     torch_dtype = DTYPES.get(dtype, torch.float16)
-    expected = 0 if ptuning else weight_bytes(prepared.model, torch_dtype if dtype != "q8_0" else torch.int8)
+    expected = 0 if ptuning else weight_bytes(prepared.model, torch.int8 if dtype in QUANTS else torch_dtype)
     check_free_space(target.parent, expected)
 
     record: dict[str, Any] = {
@@ -136,7 +138,7 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
             )
         elif options.fmt == "gguf":
             kind = "gguf"
-            verification = _write_gguf(prepared, samples, staging, tokenizer, dtype, record, progress)
+            verification = _write_gguf(prepared, samples, staging, tokenizer, dtype, record, progress, target)
         else:
             kind = "merged"
             verification = _write_hf(
@@ -266,19 +268,23 @@ def _write_gguf(
     dtype: str,
     record: dict[str, Any],
     progress: Progress,
+    target: Path,
 ) -> Verification:
-    # The merged model must still compute what training computed (catches a skipped or empty
-    # merge); then the GGUF file must hold exactly these tensors (read back below).
+    # First the merged model must still compute what training computed (catches a skipped or empty
+    # merge); the verdict recorded and shown is then the GGUF file's own: the model rebuilt from its
+    # dequantised tensors, compared with the training-time model.
     merged_logits = sample_logits(prepared.model, samples)
-    verification = judge(merged_logits, prepared.reference, prepared.base, samples, "fp32")
-    if not verification.passed:
-        return verification
+    merged = judge(merged_logits, prepared.reference, prepared.base, samples, "fp32")
+    if not merged.passed:
+        return merged
     path = staging / f"model-{dtype}.gguf"
     gguf_export.write_gguf(prepared.model, tokenizer, path, dtype)
     pause_for_kill_test()
     progress("verify", 0.75)
     readback = gguf_export.verify_gguf(prepared.model, tokenizer, path, dtype)
     record["gguf"] = readback.as_dict()
+    record["gguf"]["file"] = path.name
+    record["gguf"]["merged_model_max_abs_logit_diff"] = merged.max_abs_logit_diff
     pre_name, exact = gguf_export.pre_tokenizer_name(tokenizer)
     record["gguf"]["pre_tokenizer"] = pre_name
     if not exact:
@@ -286,10 +292,35 @@ def _write_gguf(
             "the tokenizer's pre-split is not one llama.cpp knows by name; it will use its default split, "
             "so tokenization may differ slightly from transformers"
         )
-    verification.dtype = dtype
     if not readback.passed:
-        verification.passed = False
-        verification.reason = f"the GGUF file does not read back as written: {readback.reason}"
+        merged.passed = False
+        merged.dtype = dtype
+        merged.reason = f"the GGUF file does not read back as written: {readback.reason}"
+        return merged
+    # Free the merged model before rebuilding one from the file: the peak stays one fp32 model.
+    model_class, config = type(prepared.model), prepared.model.config
+    skeleton = gguf_verify.shapes_only(gguf_export.plan_tensors(prepared.model))
+    del prepared.model
+    gc.collect()
+    try:
+        file_logits = gguf_verify.gguf_logits(model_class, config, skeleton, path, samples)
+    except ValueError as exc:
+        merged.passed, merged.dtype = False, dtype
+        merged.reason = f"the GGUF file's tensors do not rebuild the model: {exc}"
+        return merged
+    # Whether training changed anything, and whether the merge happened, was judged above on the merged
+    # model in fp32. The file is judged for faithfulness only: at 4-5 bits the rounding can exceed a short
+    # fine-tune's effect, which says nothing about the merge (and the base comparison would misfire).
+    verification = judge(file_logits, prepared.reference, None, samples, dtype)
+    verification.training_effect = merged.training_effect
+    if prepared.base is not None:
+        verification.max_abs_diff_vs_base = max_abs_diff(file_logits, prepared.base)
+    record["gguf"]["tolerance"] = {
+        "absolute": TOLERANCES[dtype][0],
+        "relative_to_max_logit": TOLERANCES[dtype][1],
+        "value": verification.tolerance,
+    }
+    record["ollama"] = modelfile.write_modelfile(staging, path.name, tokenizer, config, record, target)
     return verification
 
 

@@ -26,6 +26,11 @@ BUILTIN_PROMPTS = ["Hello, who are you?", "Summarise: the sky is blue.", "1 + 1 
 # (absolute, relative to the largest reference logit). fp32 differs only by summation order
 # (merged W+BA vs W·x + B·A·x); half precisions round every stored weight.
 TOLERANCES = {"fp32": (1e-3, 1e-4), "fp16": (2e-2, 1e-2), "bf16": (1e-1, 5e-2)}
+# GGUF block quantisations (32 values share one scale), for the model rebuilt from the file
+# (gguf_verify.py). Measured on the tiny test models of tests/test_gguf_families.py, with headroom.
+# Measured max |Δlogit| / max |logit| there: q8_0 <= 0.03, q5_0 <= 0.19, q4_0 <= 0.38 (a 64-wide model
+# has little averaging; real models lose less), so these are wide: they catch a broken file, not drift.
+TOLERANCES.update({"q8_0": (5e-2, 6e-2), "q5_0": (1e-1, 0.35), "q4_0": (2e-1, 0.6)})
 
 
 @dataclass

@@ -11,7 +11,8 @@ import { useJobEvents } from '../../components/useJobEvents';
 import { navigate } from '../../route';
 import { VerificationCard } from './VerificationCard';
 
-type Dtype = 'fp32' | 'fp16' | 'bf16' | 'q8_0';
+type Dtype = 'fp32' | 'fp16' | 'bf16' | 'q8_0' | 'q5_0' | 'q4_0';
+const GGUF_QUANTS: readonly Dtype[] = ['q8_0', 'q5_0', 'q4_0'];
 
 export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint }: { runId?: string; checkpoint?: string }) {
   const api = useApi();
@@ -47,7 +48,7 @@ export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint 
     setError(null);
     setJobId(null);
     try {
-      const request: CallRequest<'export.start'> = { runId: run.runId, format, dtype: format === 'hf' && dtype === 'q8_0' ? 'fp16' : dtype, force: false };
+      const request: CallRequest<'export.start'> = { runId: run.runId, format, dtype: format === 'hf' && GGUF_QUANTS.includes(dtype) ? 'fp16' : dtype, force: false };
       if (chosenCheckpoint) request.checkpoint = chosenCheckpoint;
       if (out.trim()) request.out = out.trim();
       const r = await api.invoke('export.start', request);
@@ -93,7 +94,7 @@ export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint 
               <span>Format</span>
               <select value={format} onChange={(e) => setFormat(e.target.value as 'hf' | 'gguf')}>
                 <option value="hf">Hugging Face (safetensors)</option>
-                <option value="gguf">GGUF (llama.cpp, Ollama; Llama and Qwen families)</option>
+                <option value="gguf">GGUF (llama.cpp, Ollama; Llama, Mistral, Qwen, Gemma, Phi-3, GLM)</option>
               </select>
             </label>
             <label className="field">
@@ -102,7 +103,13 @@ export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint 
                 <option value="fp16">fp16</option>
                 <option value="bf16">bf16</option>
                 <option value="fp32">fp32</option>
-                {format === 'gguf' && <option value="q8_0">q8_0 (8-bit)</option>}
+                {format === 'gguf' && (
+                  <>
+                    <option value="q8_0">q8_0 (8-bit, near-lossless)</option>
+                    <option value="q5_0">q5_0 (5-bit)</option>
+                    <option value="q4_0">q4_0 (4-bit, smallest)</option>
+                  </>
+                )}
               </select>
             </label>
           </div>
