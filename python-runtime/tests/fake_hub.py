@@ -38,7 +38,9 @@ LFS_MIN = 64 * 1024  # files at least this big are stored as "LFS" (sha256 etag,
 
 def safetensors_bytes(n_bytes: int, seed: int) -> bytes:
     """A valid safetensors file holding one U8 tensor of n_bytes pseudo-random bytes."""
-    header = json.dumps({"weight": {"dtype": "U8", "shape": [n_bytes], "data_offsets": [0, n_bytes]}}).encode()
+    header = json.dumps(
+        {"weight": {"dtype": "U8", "shape": [n_bytes], "data_offsets": [0, n_bytes]}}
+    ).encode()
     header += b" " * (-len(header) % 8)
     return struct.pack("<Q", len(header)) + header + random.Random(seed).randbytes(n_bytes)
 
@@ -98,7 +100,10 @@ def default_repos() -> dict[str, FakeRepo]:
         "tiny/big": FakeRepo(
             commit="2" * 40,
             rate=2 * 1024 * 1024,
-            files={"config.json": TINY_CONFIG, "model.safetensors": safetensors_bytes(6 * 1024 * 1024, seed=2)},
+            files={
+                "config.json": TINY_CONFIG,
+                "model.safetensors": safetensors_bytes(6 * 1024 * 1024, seed=2),
+            },
         ),
         "tiny/gated": FakeRepo(
             commit="3" * 40,
@@ -174,7 +179,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, head: bool) -> None:
         path = self.path.split("?", 1)[0]
-        entry = {"method": self.command, "path": path, "range": self.headers.get("Range"), "auth": bool(self.headers.get("Authorization"))}
+        entry = {
+            "method": self.command,
+            "path": path,
+            "range": self.headers.get("Range"),
+            "auth": bool(self.headers.get("Authorization")),
+        }
         if path == "/_log":
             self.server_hub.log(entry)
             return self._json(200, self.server_hub.requests)
@@ -215,9 +225,22 @@ class _Handler(BaseHTTPRequestHandler):
             size = repo.claimed_sizes.get(name, len(data))
             sibling: dict = {"rfilename": name, "size": size, "blobId": git_blob_sha1(data)}
             if len(data) >= LFS_MIN:
-                sibling["lfs"] = {"size": size, "sha256": hashlib.sha256(data).hexdigest(), "pointerSize": 134}
+                sibling["lfs"] = {
+                    "size": size,
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "pointerSize": 134,
+                }
             siblings.append(sibling)
-        self._json(200, {"id": match["repo"], "sha": commit, "private": False, "gated": "manual" if repo.gated else False, "siblings": siblings})
+        self._json(
+            200,
+            {
+                "id": match["repo"],
+                "sha": commit,
+                "private": False,
+                "gated": "manual" if repo.gated else False,
+                "siblings": siblings,
+            },
+        )
 
     def _resolve(self, match: re.Match, head: bool) -> None:
         repo = self._repo(match["repo"])
@@ -230,7 +253,9 @@ class _Handler(BaseHTTPRequestHandler):
         if len(data) >= LFS_MIN:
             # Large files live on a CDN: the Hub answers 302 with the linked etag and size.
             self.send_response(302)
-            self.send_header("Location", f"http://{self.headers['Host']}/_cdn/{match['repo']}/{match['file']}")
+            self.send_header(
+                "Location", f"http://{self.headers['Host']}/_cdn/{match['repo']}/{match['file']}"
+            )
             self.send_header("X-Repo-Commit", commit)
             self.send_header("X-Linked-Etag", f'"{hashlib.sha256(data).hexdigest()}"')
             self.send_header("X-Linked-Size", str(len(data)))

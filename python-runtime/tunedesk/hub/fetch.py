@@ -86,7 +86,16 @@ def checksum_ok(path: Path, file: RepoFile) -> bool:
     return digest.hexdigest() == (file.sha256 or file.blob_id)
 
 
-def fetch_file(*, repo_id: str, file: RepoFile, commit: str, endpoint: str, token: str | None, staging: Path, meter: ProgressMeter) -> None:
+def fetch_file(
+    *,
+    repo_id: str,
+    file: RepoFile,
+    commit: str,
+    endpoint: str,
+    token: str | None,
+    staging: Path,
+    meter: ProgressMeter,
+) -> None:
     done = staging / file.name
     if done.is_file() and done.stat().st_size == file.size:
         return
@@ -95,7 +104,9 @@ def fetch_file(*, repo_id: str, file: RepoFile, commit: str, endpoint: str, toke
     part.parent.mkdir(parents=True, exist_ok=True)
     # Pinned to a commit, so the bytes cannot change under a resumed download; the HEAD is asked
     # again per file because CDN locations are signed and expire.
-    meta = get_hf_file_metadata(file_url(repo_id, file.name, commit, endpoint), token=token, endpoint=endpoint)
+    meta = get_hf_file_metadata(
+        file_url(repo_id, file.name, commit, endpoint), token=token, endpoint=endpoint
+    )
     expected = meta.size if meta.size is not None else file.size
     have = part.stat().st_size if part.is_file() else 0
     if have > expected:  # not ours to trust: start this file over

@@ -11,7 +11,14 @@ SPEED_WINDOW_S = 5.0
 
 
 class ProgressMeter:
-    def __init__(self, total: int, already: int, emit: Callable[[dict], None], interval_s: float = 0.25, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        total: int,
+        already: int,
+        emit: Callable[[dict], None],
+        interval_s: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.total = total
         self.done = already
         # Bytes that were already on disk when this pull started (a resumed download).

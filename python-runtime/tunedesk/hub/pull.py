@@ -129,21 +129,43 @@ def pull(req: PullRequest, emit) -> dict:
     check_repo_id(req.repo_id)
     disable_progress_bars()  # progress is ours (JSON lines), not tqdm's on stderr
     manifest = read_json(req.dest / MANIFEST)
-    if manifest and manifest.get("repo_id") == req.repo_id and req.revision in (manifest.get("revision"), manifest.get("commit")):
+    if (
+        manifest
+        and manifest.get("repo_id") == req.repo_id
+        and req.revision in (manifest.get("revision"), manifest.get("commit"))
+    ):
         return {"ok": True, "already_complete": True, **report_fields(req, manifest)}
     if req.dest.exists():
-        what = f"holds another download ({manifest.get('repo_id')} at {manifest.get('commit', '?')[:12]})" if manifest else "is not a TuneDesk download"
-        raise ConfigError(f"{req.dest} already exists and {what}; TuneDesk does not overwrite it.", "Remove that folder, or pull into another one (--dest).")
+        what = (
+            f"holds another download ({manifest.get('repo_id')} at {manifest.get('commit', '?')[:12]})"
+            if manifest
+            else "is not a TuneDesk download"
+        )
+        raise ConfigError(
+            f"{req.dest} already exists and {what}; TuneDesk does not overwrite it.",
+            "Remove that folder, or pull into another one (--dest).",
+        )
 
     staging = staging_dir(req.dest)
     state = read_json(staging / STATE)
     # Resuming: stay on the commit the interrupted pull was fetching, even if the branch moved.
-    pinned = state["commit"] if state and state.get("repo_id") == req.repo_id and state.get("revision") == req.revision else None
+    pinned = (
+        state["commit"]
+        if state and state.get("repo_id") == req.repo_id and state.get("revision") == req.revision
+        else None
+    )
     try:
-        info = HfApi(endpoint=req.endpoint).model_info(req.repo_id, revision=pinned or req.revision, files_metadata=True, token=req.token)
+        info = HfApi(endpoint=req.endpoint).model_info(
+            req.repo_id, revision=pinned or req.revision, files_metadata=True, token=req.token
+        )
         commit = info.sha or ""
         listing = [
-            RepoFile(s.rfilename, int(s.size or (s.lfs.size if s.lfs else 0)), s.lfs.sha256 if s.lfs else None, s.blob_id)
+            RepoFile(
+                s.rfilename,
+                int(s.size or (s.lfs.size if s.lfs else 0)),
+                s.lfs.sha256 if s.lfs else None,
+                s.blob_id,
+            )
             for s in info.siblings or []
         ]
         selection = select_files(listing)
@@ -154,18 +176,38 @@ def pull(req: PullRequest, emit) -> dict:
         have = sum(bytes_on_disk(staging, f) for f in selection.files)
         check_disk(staging, total - have)
         # One HEAD before anything is written: a gated repo's 401 leaves no folder behind.
-        get_hf_file_metadata(file_url(req.repo_id, selection.files[0].name, commit, req.endpoint), token=req.token, endpoint=req.endpoint)
+        get_hf_file_metadata(
+            file_url(req.repo_id, selection.files[0].name, commit, req.endpoint),
+            token=req.token,
+            endpoint=req.endpoint,
+        )
         staging.mkdir(parents=True, exist_ok=True)
         write_json_atomic(
             staging / STATE,
-            {"repo_id": req.repo_id, "revision": req.revision, "commit": commit, "endpoint": req.endpoint, "dest": str(req.dest), "total_bytes": total, "started_at": time.time()},
+            {
+                "repo_id": req.repo_id,
+                "revision": req.revision,
+                "commit": commit,
+                "endpoint": req.endpoint,
+                "dest": str(req.dest),
+                "total_bytes": total,
+                "started_at": time.time(),
+            },
         )
         emit({"event": "plan", "repo_id": req.repo_id, "revision": req.revision, "commit": commit, "dest": str(req.dest),
               "files": [{"name": f.name, "size": f.size} for f in selection.files], "skipped": selection.skipped,
               "total_bytes": total, "resumed_bytes": have, "weights": selection.weights})  # fmt: skip
         meter = ProgressMeter(total, have, emit)
         for f in selection.files:
-            fetch_file(repo_id=req.repo_id, file=f, commit=commit, endpoint=req.endpoint, token=req.token, staging=staging, meter=meter)
+            fetch_file(
+                repo_id=req.repo_id,
+                file=f,
+                commit=commit,
+                endpoint=req.endpoint,
+                token=req.token,
+                staging=staging,
+                meter=meter,
+            )
             emit({"event": "file_done", "file": f.name})
         meter.report()
     except TuneDeskError:
@@ -226,18 +268,26 @@ def report_fields(req: PullRequest, manifest: dict) -> dict:
         "bytes": sum(f["size"] for f in manifest.get("files", [])),
         "skipped": manifest.get("skipped", []),
         "remote_code": manifest.get("remote_code", []),
-        "next": "python -m tunedesk convert-weights " + str(req.dest) if manifest.get("weights") == "pickle" else "",
+        "next": "python -m tunedesk convert-weights " + str(req.dest)
+        if manifest.get("weights") == "pickle"
+        else "",
     }
 
 
 def human_emit(event: dict, last: list[float]) -> None:
     if event["event"] == "plan":
         resumed = f", {event['resumed_bytes'] / 1e6:.1f} MB already here" if event["resumed_bytes"] else ""
-        print(f"pull: {event['repo_id']} at {event['commit'][:12]}: {len(event['files'])} files, {event['total_bytes'] / 1e6:.1f} MB{resumed}", file=sys.stderr)
+        print(
+            f"pull: {event['repo_id']} at {event['commit'][:12]}: {len(event['files'])} files, {event['total_bytes'] / 1e6:.1f} MB{resumed}",
+            file=sys.stderr,
+        )
     elif event["event"] == "progress" and time.monotonic() - last[0] >= 2:
         last[0] = time.monotonic()
         eta = f", {event['eta_s']:.0f} s left" if event["eta_s"] is not None else ""
-        print(f"  {event['bytes_done'] / 1e6:.1f}/{event['bytes_total'] / 1e6:.1f} MB, {event['speed_bps'] / 1e6:.1f} MB/s{eta}", file=sys.stderr)
+        print(
+            f"  {event['bytes_done'] / 1e6:.1f}/{event['bytes_total'] / 1e6:.1f} MB, {event['speed_bps'] / 1e6:.1f} MB/s{eta}",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -248,16 +298,28 @@ def main(argv: list[str]) -> int:
         "Endpoint: HF_ENDPOINT. Token for gated models: HF_TOKEN or --token-stdin.",
     )
     parser.add_argument("repo_id", help="e.g. Qwen/Qwen2.5-0.5B-Instruct")
-    parser.add_argument("--revision", default="main", help="branch, tag or commit (default: main); recorded as a commit")
-    parser.add_argument("--dest", help="the model folder to create (default: <data-dir>/models/<org>--<name>)")
+    parser.add_argument(
+        "--revision", default="main", help="branch, tag or commit (default: main); recorded as a commit"
+    )
+    parser.add_argument(
+        "--dest", help="the model folder to create (default: <data-dir>/models/<org>--<name>)"
+    )
     parser.add_argument("--data-dir", help="TuneDesk's data folder (default: TUNEDESK_DATA_DIR or the app's)")
-    parser.add_argument("--allow-pickle", action="store_true", help="download pickle weights when a repo has nothing else")
-    parser.add_argument("--token-stdin", action="store_true", help="read the access token from the first line of stdin")
+    parser.add_argument(
+        "--allow-pickle", action="store_true", help="download pickle weights when a repo has nothing else"
+    )
+    parser.add_argument(
+        "--token-stdin", action="store_true", help="read the access token from the first line of stdin"
+    )
     parser.add_argument("--json", action="store_true", help="JSON lines: progress events, then the result")
     args = parser.parse_args(argv)
 
     token = sys.stdin.readline().strip() if args.token_stdin else os.environ.get("HF_TOKEN") or None
-    dest = Path(args.dest) if args.dest else Path(args.data_dir or default_data_dir()) / "models" / folder_name(args.repo_id)
+    dest = (
+        Path(args.dest)
+        if args.dest
+        else Path(args.data_dir or default_data_dir()) / "models" / folder_name(args.repo_id)
+    )
     req = PullRequest(
         repo_id=args.repo_id,
         revision=args.revision,
@@ -279,8 +341,17 @@ def main(argv: list[str]) -> int:
     try:
         result = pull(req, emit)
     except KeyboardInterrupt:
-        message = {"kind": "interrupted", "message": "Stopped; what was downloaded is kept.", "hint": "Pull the same repo again to resume."}
-        print(json.dumps({"ok": False, "error": message}) if args.json else f"pull: {message['message']} {message['hint']}", flush=True)
+        message = {
+            "kind": "interrupted",
+            "message": "Stopped; what was downloaded is kept.",
+            "hint": "Pull the same repo again to resume.",
+        }
+        print(
+            json.dumps({"ok": False, "error": message})
+            if args.json
+            else f"pull: {message['message']} {message['hint']}",
+            flush=True,
+        )
         return 130
     except (TuneDeskError, OSError) as exc:
         return report_command_failure("pull", exc, args.json)

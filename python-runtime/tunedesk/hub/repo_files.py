@@ -75,7 +75,9 @@ def select_files(files: list[RepoFile]) -> Selection:
         keep.discard(PICKLE_INDEX)
     selected = [f for f in files if f.name in keep]
     skipped = sorted(f.name for f in files if f.name not in keep)
-    return Selection(files=selected, skipped=skipped, weights=weights, remote_code=sorted(f.name for f in code))
+    return Selection(
+        files=selected, skipped=skipped, weights=weights, remote_code=sorted(f.name for f in code)
+    )
 
 
 def is_pickle(name: str) -> bool:
