@@ -214,5 +214,9 @@ def test_sigterm_stops_and_keeps_the_partial_file(hub, tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
-    assert json.loads(out.splitlines()[-1])["error"]["kind"] == "interrupted"
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[-1]["error"]["kind"] == "interrupted"
+    # Progress came while the file was arriving (not one event at the end): speed and time left.
+    moving = [e for e in events if e.get("event") == "progress" and 0 < e["bytes_done"] < e["bytes_total"]]
+    assert moving and moving[-1]["speed_bps"] > 0 and moving[-1]["eta_s"] > 0
     assert part.stat().st_size > 200_000

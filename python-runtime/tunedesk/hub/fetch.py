@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from huggingface_hub import get_hf_file_metadata, hf_hub_url
+from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
 from huggingface_hub.file_download import http_get
 from huggingface_hub.utils import build_hf_headers
 
@@ -23,6 +23,9 @@ from .progress import ProgressMeter
 from .repo_files import RepoFile
 
 PARTIAL_DIR = ".incomplete"
+# http_get hands over (and we write) one chunk at a time; its default (10 MB) would leave progress
+# silent for seconds on a slow link and lose up to 10 MB to a kill. This process only pulls.
+CHUNK_BYTES = 256 * 1024
 
 
 class ChecksumError(TuneDeskError):
@@ -113,6 +116,7 @@ def fetch_file(
         part.unlink()
         meter.rewind(have)
         have = 0
+    constants.DOWNLOAD_CHUNK_SIZE = CHUNK_BYTES
     with part.open("r+b" if part.exists() else "wb") as f:
         f.seek(0, os.SEEK_END)
         http_get(
