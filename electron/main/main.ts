@@ -55,7 +55,7 @@ if (!app.requestSingleInstanceLock()) {
       ...folders,
       // The Hub token: encrypted by the OS's secret storage; where there is none (Linux without a
       // keyring), kept in memory only (the binding's default), never in plain text.
-      ...(cipherIsSecure(safeStorage) ? { secrets: new EncryptedFileSecretStore(folders.dataDir, safeStorage) } : {}),
+      ...(cipherIsSecure(safeStorage as typeof safeStorage | undefined) ? { secrets: new EncryptedFileSecretStore(folders.dataDir, safeStorage) } : {}),
       native: {
         async pickPath({ kind, title, defaultPath }) {
           const options = { properties: [kind === 'directory' ? ('openDirectory' as const) : ('openFile' as const)], ...(title ? { title } : {}), ...(defaultPath ? { defaultPath } : {}) };

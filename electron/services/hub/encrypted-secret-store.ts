@@ -16,8 +16,8 @@ export interface SecretCipher {
 }
 
 /** True when the cipher really protects secrets (not Linux's hard-coded-key fallback). */
-export function cipherIsSecure(cipher: SecretCipher, platform: NodeJS.Platform = process.platform): boolean {
-  if (!cipher.isEncryptionAvailable()) return false;
+export function cipherIsSecure(cipher: SecretCipher | undefined, platform: NodeJS.Platform = process.platform): cipher is SecretCipher {
+  if (!cipher?.isEncryptionAvailable()) return false;
   if (platform === 'linux' && cipher.getSelectedStorageBackend?.() === 'basic_text') return false;
   return true;
 }
