@@ -71,7 +71,7 @@ describe('the token store and the endpoint setting', () => {
   // Reversible but not plain: enough to show the store writes only what the cipher gives it.
   const cipher: SecretCipher = {
     isEncryptionAvailable: () => true,
-    encryptString: (s) => Buffer.from(s, 'utf8').map((b) => b ^ 0x5a),
+    encryptString: (s) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)),
     decryptString: (b) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
   };
 

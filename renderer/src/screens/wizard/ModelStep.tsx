@@ -10,6 +10,7 @@ import { toUiError } from '../../components/useCall';
 import { useWizardStore } from '../../stores/wizard-store';
 import { CONVERT_WEIGHTS_NEED, ConvertWeightsCard } from './ConvertWeightsCard';
 import { formatBytes, formatParams } from './format';
+import { HubDownloadCard } from './HubDownloadCard';
 import { LegacyChatglmCard } from './LegacyChatglmCard';
 
 export function ModelStep() {
@@ -41,7 +42,7 @@ export function ModelStep() {
 
   return (
     <div className="stack">
-      <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json). Nothing is downloaded.</p>
+      <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json), or download one below.</p>
       <PathPicker label="Model folder" kind="directory" purpose="model" value={typeof dir === 'string' ? dir : ''} onChange={inspect} />
       {busy && <p className="help">Reading the model…</p>}
       <ErrorNote error={error} title="This folder cannot be used" />
@@ -50,6 +51,7 @@ export function ModelStep() {
         <ConvertWeightsCard key={`convert:${model.dir}`} model={model} onConverted={() => reinspect(dir)} />
       )}
       {model?.chatglmGeneration === 'chatglm-6b' && <LegacyChatglmCard key={model.dir} modelDir={model.dir} />}
+      <HubDownloadCard onDownloaded={(modelDir) => void inspect(modelDir)} />
     </div>
   );
 }
