@@ -220,3 +220,36 @@ def test_sigterm_stops_and_keeps_the_partial_file(hub, tmp_path):
     moving = [e for e in events if e.get("event") == "progress" and 0 < e["bytes_done"] < e["bytes_total"]]
     assert moving and moving[-1]["speed_bps"] > 0 and moving[-1]["eta_s"] > 0
     assert part.stat().st_size > 200_000
+
+
+def test_a_pulled_chatglm3_checkpoint_imports_with_import_chatglm(tmp_path):
+    """The files pull keeps (tokenizer.model and the *.py that tell the generation, never run) are
+    what import-chatglm needs; the licence and other extras stay behind."""
+    from chatglm_helpers import (
+        chatglm_config,
+        corpus_lines,
+        random_state_dict,
+        train_sp_model,
+        write_checkpoint,
+    )
+    from fake_hub import FakeRepo
+
+    sp = train_sp_model(tmp_path / "sp.model", corpus_lines())
+    config = chatglm_config(3, 448)
+    source = write_checkpoint(tmp_path / "src", config, random_state_dict(config), sp, 3)
+    files = {p.name: p.read_bytes() for p in source.iterdir()}
+    with FakeHub({"THUDM/tiny-chatglm3": FakeRepo(files=files, commit="6" * 40)}) as server:
+        code, lines, stderr = run_pull(server, tmp_path, "THUDM/tiny-chatglm3")
+    assert code == 0, stderr
+    model_dir = Path(lines[-1]["model_dir"])
+    assert (model_dir / "tokenization_chatglm.py").is_file() and not (model_dir / "MODEL_LICENSE").exists()
+    assert lines[-1]["remote_code"] == sorted(n for n in files if n.endswith(".py"))
+    assert (model_dir / "tokenizer.model").is_file() and (model_dir / "model.safetensors").is_file()
+    # --check: what import-chatglm sees in the folder (the conversion itself is tested in test_chatglm_*).
+    proc = subprocess.run(
+        [sys.executable, "-m", "tunedesk", "import-chatglm", str(model_dir), "--check", "--json"],
+        env={**os.environ, "PYTHONPATH": str(RUNTIME)}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    check = json.loads(proc.stdout)["check"]
+    assert check["generation"] == 3 and check["convertible"] is True
