@@ -8,6 +8,7 @@ import { datasetsHandlers } from './datasets-handlers';
 import { exportHandlers } from '../export/export-binding';
 import type { HandlerMap } from './handler-types';
 import { hubHandlers } from '../hub/hub-binding';
+import { importChatglmHandlers } from '../models/import-chatglm-binding';
 import { legacyChatglmHandlers } from '../models/legacy-chatglm-binding';
 import { machineHandlers } from './machine-handlers';
 import { predictHandlers } from '../predict/predict-binding';
@@ -22,6 +23,7 @@ export const handlers: HandlerMap<CallName> = {
   ...legacyChatglmHandlers,
   ...convertWeightsHandlers,
   ...hubHandlers,
+  ...importChatglmHandlers,
   ...timeEstimateHandlers,
   ...runsHandlers,
   ...datasetsHandlers,

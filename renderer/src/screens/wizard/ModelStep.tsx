@@ -11,6 +11,7 @@ import { useWizardStore } from '../../stores/wizard-store';
 import { CONVERT_WEIGHTS_NEED, ConvertWeightsCard } from './ConvertWeightsCard';
 import { formatBytes, formatParams } from './format';
 import { HubDownloadCard } from './HubDownloadCard';
+import { IMPORT_CHATGLM_NEED, ImportChatglmCard } from './ImportChatglmCard';
 import { LegacyChatglmCard } from './LegacyChatglmCard';
 
 export function ModelStep() {
@@ -50,6 +51,7 @@ export function ModelStep() {
       {model && typeof dir === 'string' && (
         <ConvertWeightsCard key={`convert:${model.dir}`} model={model} onConverted={() => reinspect(dir)} />
       )}
+      {model && <ImportChatglmCard key={`import:${model.dir}`} model={model} onImported={(outDir) => inspect(outDir)} />}
       {model?.chatglmGeneration === 'chatglm-6b' && <LegacyChatglmCard key={model.dir} modelDir={model.dir} />}
       <HubDownloadCard onDownloaded={(modelDir) => void inspect(modelDir)} />
     </div>
@@ -88,10 +90,10 @@ export function ModelCard({ model }: { model: ModelInfo }) {
             : 'TuneDesk never runs it; it uses its own implementation where one exists.'}
         </div>
       )}
-      {/* Said once, below, with what to do: pickle-only weights in the convert-weights card, and
+      {/* Said once, below, with what to do: pickle-only weights in the convert-weights card, ChatGLM2/3's import in its card, and
           ChatGLM-6B's legacy environment in its card with the files and the agreement. */}
       {model.needs
-        .filter((n) => !n.startsWith(CONVERT_WEIGHTS_NEED))
+        .filter((n) => !n.startsWith(CONVERT_WEIGHTS_NEED) && !n.startsWith(IMPORT_CHATGLM_NEED))
         .filter((n) => model.chatglmGeneration !== 'chatglm-6b' || !n.startsWith('legacy environment'))
         .map((n) => (
         <div key={n} className="alert" role="alert" style={{ marginTop: 8 }}>
