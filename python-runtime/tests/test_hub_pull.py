@@ -190,6 +190,12 @@ def test_pickle_only_repo_needs_the_explicit_flag(hub, tmp_path):
     assert code == 0 and lines[-1]["weights"] == "pickle" and "convert-weights" in lines[-1]["next"]
 
 
+def test_offline_mode_is_named(hub, tmp_path):
+    code, lines, _ = run_pull(hub, tmp_path, "tiny/model", HF_HUB_OFFLINE="1")
+    assert code == 1 and "HF_HUB_OFFLINE" in lines[-1]["error"]["message"]
+    assert hub.downloads("tiny/model") == []
+
+
 def test_existing_foreign_folder_is_never_overwritten(hub, tmp_path):
     dest = tmp_path / "mine"
     dest.mkdir()

@@ -7,6 +7,7 @@ from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
     HFValidationError,
+    OfflineModeIsEnabled,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
@@ -36,6 +37,11 @@ def translate(
     exc: BaseException, repo_id: str, revision: str, endpoint: str, has_token: bool
 ) -> BaseException:
     """A huggingface_hub/httpx failure as a TuneDesk error with a hint; anything else unchanged."""
+    if isinstance(exc, OfflineModeIsEnabled):
+        return HubNetworkError(
+            "Offline mode is on (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE is set), so nothing can be downloaded.",
+            "Unset HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE where TuneDesk is started, then pull again.",
+        )
     if isinstance(exc, GatedRepoError):
         told = "The token given has no access to it." if has_token else "No token was given."
         return HubAuthError(

@@ -44,7 +44,8 @@ export function ModelStep() {
   return (
     <div className="stack">
       <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json), or download one below.</p>
-      <PathPicker label="Model folder" kind="directory" purpose="model" value={typeof dir === 'string' ? dir : ''} onChange={inspect} />
+      {/* Keyed by the folder: a download chosen below shows its path here too. */}
+      <PathPicker key={`picker:${typeof dir === 'string' ? dir : ''}`} label="Model folder" kind="directory" purpose="model" value={typeof dir === 'string' ? dir : ''} onChange={inspect} />
       {busy && <p className="help">Reading the model…</p>}
       <ErrorNote error={error} title="This folder cannot be used" />
       {model && <ModelCard model={model} />}
