@@ -259,3 +259,20 @@ def test_a_pulled_chatglm3_checkpoint_imports_with_import_chatglm(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     check = json.loads(proc.stdout)["check"]
     assert check["generation"] == 3 and check["convertible"] is True
+
+
+def test_progress_meter_speed_and_time_left_from_the_last_seconds():
+    from tunedesk.hub.progress import ProgressMeter
+
+    now = [0.0]
+    events: list[dict] = []
+    meter = ProgressMeter(total=1000, already=100, emit=events.append, interval_s=0.0, clock=lambda: now[0])
+    for _ in range(4):  # 100 bytes per second
+        now[0] += 1.0
+        meter.add(100)
+    assert events[-1]["bytes_done"] == 500 and events[-1]["speed_bps"] == 100 and events[-1]["eta_s"] == 5.0
+    now[0] += 20.0  # a stall: the window forgets the old pace
+    meter.add(10)
+    assert events[-1]["speed_bps"] < 100 and events[-1]["eta_s"] > 5.0
+    meter.rewind(510)  # the server ignored a Range request: counting starts again
+    assert meter.done == 0
