@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 
 SPEED_WINDOW_S = 5.0
+MIN_SPEED_WINDOW_S = 1.0
 
 
 class ProgressMeter:
@@ -47,8 +48,9 @@ class ProgressMeter:
         self.done -= n
 
     def speed(self) -> float:
+        # Under a second of samples (connecting, small files) says nothing about the link yet.
         (t0, b0), (t1, b1) = self.samples[0], self.samples[-1]
-        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+        return (b1 - b0) / (t1 - t0) if t1 - t0 >= MIN_SPEED_WINDOW_S else 0.0
 
     def report(self, now: float | None = None) -> None:
         self.last_emit = self.clock() if now is None else now
