@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   try: () => import('./commands/try'),
   doctor: () => import('./commands/doctor'),
   inspect: () => import('./commands/inspect'),
+  pull: () => import('./commands/pull'),
   recommend: () => import('./commands/recommend'),
   presets: () => import('./commands/presets'),
   train: () => import('./commands/train'),

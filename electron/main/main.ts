@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, session, shell } from 'electron';
 import { createApiContext, type ApiContext } from '../services/api/context';
 import { hostFolders } from '../services/api/host-folders';
+import { cipherIsSecure, EncryptedFileSecretStore } from '../services/hub/encrypted-secret-store';
 import { runManagerFor } from '../services/runs/runs-binding';
 import { defaultDataDir } from '../services/settings/runs-root';
 import { registerAppScheme, serveRenderer } from './app-protocol';
@@ -52,6 +53,9 @@ if (!app.requestSingleInstanceLock()) {
       appRoot,
       version,
       ...folders,
+      // The Hub token: encrypted by the OS's secret storage; where there is none (Linux without a
+      // keyring), kept in memory only (the binding's default), never in plain text.
+      ...(cipherIsSecure(safeStorage as typeof safeStorage | undefined) ? { secrets: new EncryptedFileSecretStore(folders.dataDir, safeStorage) } : {}),
       native: {
         async pickPath({ kind, title, defaultPath }) {
           const options = { properties: [kind === 'directory' ? ('openDirectory' as const) : ('openFile' as const)], ...(title ? { title } : {}), ...(defaultPath ? { defaultPath } : {}) };

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("tunedesk.predict", "generate answers from a model, checkpoint or export"),
     "convert-weights": ("tunedesk.convert_weights", "write a safetensors copy of pickle (.bin) weights, reading tensors only"),
     "import-chatglm": ("tunedesk.chatglm.cli", "convert a ChatGLM2/3 checkpoint to native transformers"),
+    "pull": ("tunedesk.hub.pull", "download a model from the Hugging Face Hub (safetensors only, resumable)"),
     "legacy-env": ("tunedesk.chatglm.legacy", "ChatGLM-6B's separate environment (transformers 4.27-4.33), by consent"),
 }
 

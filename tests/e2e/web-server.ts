@@ -18,12 +18,13 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
-export async function startWebServer(): Promise<WebServer> {
+/** `env` is added to the server's environment (the Hub tests point HF_ENDPOINT at a local fake). */
+export async function startWebServer(env: NodeJS.ProcessEnv = {}): Promise<WebServer> {
   const runsDir = mkdtempSync(join(tmpdir(), 'tunedesk-e2e-runs-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'tunedesk-e2e-data-'));
   const child: ChildProcess = spawn(process.execPath, ['electron/server/bin.mjs', '--runs-dir', runsDir, '--data-dir', dataDir], {
     cwd: REPO,
-    env: { ...process.env, TUNEDESK_RUNS_DIR: runsDir, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' },
+    env: { ...process.env, TUNEDESK_RUNS_DIR: runsDir, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -5,7 +5,10 @@ import type { z } from 'zod';
 import { pathFields } from '../../electron/shared/contract/path-field';
 
 /** Hand-written requests for calls the generator cannot build (name → request). */
-export const SAMPLE_OVERRIDES: Record<string, unknown> = {};
+export const SAMPLE_OVERRIDES: Record<string, unknown> = {
+  // A token is one word of 8+ printable characters; the generator's string does not qualify.
+  'hub.setToken': { token: 'hf_sample_token' },
+};
 
 type Def = {
   type: string;

@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { PathGuard } from '../paths/path-guard';
 import { loadPickedPaths } from '../paths/picked-paths';
+import type { SecretStore } from '../hub/secret-store';
 import { EventHub } from './event-hub';
 
 /** What only the desktop app can do; absent in browser mode. */
@@ -41,6 +42,8 @@ export interface ApiContext {
   paths: PathGuard;
   events: EventHub;
   native?: NativeHost;
+  /** The desktop app's OS-encrypted secret storage (the Hub token); absent: kept in memory only. */
+  secrets?: SecretStore;
   /** Set by the runs binding once the run manager exists; the quit guard asks it. */
   trainings?: TrainingControl;
   /** Returns the one instance of a service, building it on first use. */
@@ -59,6 +62,7 @@ export interface ApiContextOptions {
   appRoot: string;
   version?: string;
   native?: NativeHost;
+  secrets?: SecretStore;
 }
 
 export function createApiContext(options: ApiContextOptions): ApiContext {
@@ -103,5 +107,6 @@ export function createApiContext(options: ApiContextOptions): ApiContext {
     },
   };
   if (options.native) context.native = options.native;
+  if (options.secrets) context.secrets = options.secrets;
   return context;
 }

@@ -7,6 +7,8 @@ import { convertWeightsHandlers } from '../models/convert-weights-binding';
 import { datasetsHandlers } from './datasets-handlers';
 import { exportHandlers } from '../export/export-binding';
 import type { HandlerMap } from './handler-types';
+import { hubHandlers } from '../hub/hub-binding';
+import { importChatglmHandlers } from '../models/import-chatglm-binding';
 import { legacyChatglmHandlers } from '../models/legacy-chatglm-binding';
 import { machineHandlers } from './machine-handlers';
 import { predictHandlers } from '../predict/predict-binding';
@@ -20,6 +22,8 @@ export const handlers: HandlerMap<CallName> = {
   ...machineHandlers,
   ...legacyChatglmHandlers,
   ...convertWeightsHandlers,
+  ...hubHandlers,
+  ...importChatglmHandlers,
   ...timeEstimateHandlers,
   ...runsHandlers,
   ...datasetsHandlers,

@@ -8,6 +8,8 @@ import { defaultDataDir, resolveRunsRoot, type RunsRootSource } from './runs-roo
 export const settingsSchema = z.strictObject({
   /** Where new runs are written and where runs are listed from; absent = the default. */
   runsRoot: z.string().min(1).optional(),
+  /** The Hugging Face Hub endpoint (a mirror); absent = https://huggingface.co. HF_ENDPOINT wins. */
+  hubEndpoint: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -44,7 +46,12 @@ export class SettingsStore {
 
   /** Merges `patch` into the stored settings; written atomically (temp file + rename). */
   async update(patch: Partial<Settings>): Promise<Settings> {
-    const next = settingsSchema.parse({ ...(await this.read()), ...patch });
+    return this.replace({ ...(await this.read()), ...patch });
+  }
+
+  /** Writes exactly `settings` (a key left out is removed); atomically. */
+  async replace(settings: Settings): Promise<Settings> {
+    const next = settingsSchema.parse(settings);
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(next, null, 2) + '\n');

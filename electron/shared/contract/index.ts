@@ -7,6 +7,7 @@ import { datasetsCalls } from './datasets';
 import { estimatorCalls } from './estimator';
 import { exportCalls, exportTopics } from './export';
 import { hardwareCalls } from './hardware';
+import { hubCalls, hubTopics } from './hub';
 import { legacyChatglmCalls } from './legacy-chatglm';
 import { checkpointsCalls } from './checkpoints';
 import { modelsCalls } from './models';
@@ -23,6 +24,7 @@ export const calls = {
   ...systemCalls,
   ...hardwareCalls,
   ...modelsCalls,
+  ...hubCalls,
   ...legacyChatglmCalls,
   ...estimatorCalls,
   ...timeEstimateCalls,
@@ -40,6 +42,7 @@ export const topics = {
   ...systemTopics,
   ...runsTopics,
   ...exportTopics,
+  ...hubTopics,
   ...predictTopics,
 } satisfies Record<string, TopicSpec>;
 

@@ -71,6 +71,15 @@ export const convertWeightsResultSchema = z.object({
 });
 export type ConvertWeightsResult = z.infer<typeof convertWeightsResultSchema>;
 
+/** What import-chatglm wrote: the native glm model to train instead of the ChatGLM2/3 checkpoint. */
+export const importChatglmResultSchema = z.object({
+  outDir: z.string(),
+  reused: z.boolean(),
+  model: z.string(),
+  parameters: z.number().int().nonnegative(),
+  notes: z.array(z.string()),
+});
+
 export const modelsCalls = {
   /** Inspect a local model directory: family, exact parameter count, layout, remote code. */
   'models.inspect': call(
@@ -88,5 +97,13 @@ export const modelsCalls = {
       'for big models; refused for folders that do not need it and while the same folder is converting.',
     z.strictObject({ modelDir: localPath({ must: 'exist', kind: 'directory' }) }),
     convertWeightsResultSchema,
+  ),
+  /** Convert a ChatGLM2/3 checkpoint to a native glm model in <data dir>/models (python -m tunedesk import-chatglm). */
+  'models.importChatglm': call(
+    'For a ChatGLM2-6B/ChatGLM3-6B checkpoint that inspection says needs import-chatglm: write the native transformers ' +
+      'glm model to <data dir>/models/<name>-glm (weights, rotary settings and tokenizer converted; the checkpoint\'s own ' +
+      'code never runs). Minutes; an earlier import there is reused.',
+    z.strictObject({ modelDir: localPath({ must: 'exist', kind: 'directory' }) }),
+    importChatglmResultSchema,
   ),
 };

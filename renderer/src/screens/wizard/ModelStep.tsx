@@ -10,6 +10,8 @@ import { toUiError } from '../../components/useCall';
 import { useWizardStore } from '../../stores/wizard-store';
 import { CONVERT_WEIGHTS_NEED, ConvertWeightsCard } from './ConvertWeightsCard';
 import { formatBytes, formatParams } from './format';
+import { HubDownloadCard } from './HubDownloadCard';
+import { IMPORT_CHATGLM_NEED, ImportChatglmCard } from './ImportChatglmCard';
 import { LegacyChatglmCard } from './LegacyChatglmCard';
 
 export function ModelStep() {
@@ -41,15 +43,18 @@ export function ModelStep() {
 
   return (
     <div className="stack">
-      <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json). Nothing is downloaded.</p>
-      <PathPicker label="Model folder" kind="directory" purpose="model" value={typeof dir === 'string' ? dir : ''} onChange={inspect} />
+      <p className="help">Choose the folder of a Hugging Face model on this machine (the one with config.json), or download one below.</p>
+      {/* Keyed by the folder: a download chosen below shows its path here too. */}
+      <PathPicker key={`picker:${typeof dir === 'string' ? dir : ''}`} label="Model folder" kind="directory" purpose="model" value={typeof dir === 'string' ? dir : ''} onChange={inspect} />
       {busy && <p className="help">Reading the model…</p>}
       <ErrorNote error={error} title="This folder cannot be used" />
       {model && <ModelCard model={model} />}
       {model && typeof dir === 'string' && (
         <ConvertWeightsCard key={`convert:${model.dir}`} model={model} onConverted={() => reinspect(dir)} />
       )}
+      {model && <ImportChatglmCard key={`import:${model.dir}`} model={model} onImported={(outDir) => inspect(outDir)} />}
       {model?.chatglmGeneration === 'chatglm-6b' && <LegacyChatglmCard key={model.dir} modelDir={model.dir} />}
+      <HubDownloadCard onDownloaded={(modelDir) => void inspect(modelDir)} />
     </div>
   );
 }
@@ -86,10 +91,10 @@ export function ModelCard({ model }: { model: ModelInfo }) {
             : 'TuneDesk never runs it; it uses its own implementation where one exists.'}
         </div>
       )}
-      {/* Said once, below, with what to do: pickle-only weights in the convert-weights card, and
+      {/* Said once, below, with what to do: pickle-only weights in the convert-weights card, ChatGLM2/3's import in its card, and
           ChatGLM-6B's legacy environment in its card with the files and the agreement. */}
       {model.needs
-        .filter((n) => !n.startsWith(CONVERT_WEIGHTS_NEED))
+        .filter((n) => !n.startsWith(CONVERT_WEIGHTS_NEED) && !n.startsWith(IMPORT_CHATGLM_NEED))
         .filter((n) => model.chatglmGeneration !== 'chatglm-6b' || !n.startsWith('legacy environment'))
         .map((n) => (
         <div key={n} className="alert" role="alert" style={{ marginTop: 8 }}>
