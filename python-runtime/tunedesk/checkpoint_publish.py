@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import sys
 from typing import Any
 
@@ -92,9 +93,12 @@ def manifest_problem(checkpoint_dir: str) -> tuple[dict[str, Any] | None, str | 
     for name, size in listed.items():
         full = os.path.join(checkpoint_dir, *name.split("/"))
         try:
-            actual = os.stat(full).st_size
+            info = os.lstat(full)  # a link is never followed out of the checkpoint (plain files only)
         except OSError:
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode):
             return manifest, f"{name} is missing"
+        actual = info.st_size
         if isinstance(size, int) and actual != size:
             return manifest, f"{name} has {actual} bytes, the manifest lists {size}"
     return manifest, None
