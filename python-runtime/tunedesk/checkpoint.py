@@ -8,6 +8,7 @@ A crash (even kill -9) at any moment leaves the newest complete checkpoint in pl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -171,11 +172,33 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
     The whole checkpoint, manifest.json last, is written in a temporary folder and only then
     published under its name (checkpoint_publish: a complete checkpoint is never removed first).
     """
-    import torch
-
     root = os.path.join(run_dir, CHECKPOINTS)
     name = checkpoint_name(request.step)
     tmp = os.path.join(root, f".tmp-{name}-{engine.tmp_token}")
+    try:
+        return _save(root, name, tmp, request, model, engine, tokenizer)
+    except Exception as exc:
+        from tunedesk.failure_explain import estimate_checkpoint_bytes, write_failure
+
+        if engine.is_main:
+            with contextlib.suppress(OSError):
+                remove_tree(tmp)  # give back what the failed save wrote (a full disk first of all)
+        complete = complete_checkpoints(run_dir)
+
+        def needed() -> int:  # the last checkpoint's size says best what the next one needs
+            if complete:
+                return sum(manifest_problem(complete[-1])[0]["files"].values())
+            return estimate_checkpoint_bytes(engine.unwrap(model), request.weights)
+
+        explained = write_failure(exc, root, f"checkpoint {name}", needed)
+        if explained is not None:
+            raise explained from exc
+        raise
+
+
+def _save(root: str, name: str, tmp: str, request: SaveRequest, model, engine, tokenizer) -> str | None:
+    import torch
+
     final = os.path.join(root, name)
     if engine.is_main:
         os.makedirs(root, exist_ok=True)
