@@ -17,9 +17,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data-check": ("tunedesk.data_check", "validate a data file and preview how it tokenizes (--json)"),
     "export": ("tunedesk.export.cli", "export a checkpoint as a merged, verified model"),
     "predict": ("tunedesk.predict", "generate answers from a model, checkpoint or export"),
-    "convert-weights": ("tunedesk.convert_weights", "write a safetensors copy of pickle (.bin) weights, reading tensors only"),
+    "convert-weights": (
+        "tunedesk.convert_weights",
+        "write a safetensors copy of pickle (.bin) weights, reading tensors only",
+    ),
     "import-chatglm": ("tunedesk.chatglm.cli", "convert a ChatGLM2/3 checkpoint to native transformers"),
-    "legacy-env": ("tunedesk.chatglm.legacy", "ChatGLM-6B's separate environment (transformers 4.27-4.33), by consent"),
+    "legacy-env": (
+        "tunedesk.chatglm.legacy",
+        "ChatGLM-6B's separate environment (transformers 4.27-4.33), by consent",
+    ),
 }
 
 
@@ -31,6 +37,16 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tunedesk.closed_pipe import flush_console, guard_console
+
+    guard_console()  # a closed console pipe never ends a command with a trace, nor stops a run
+    try:
+        return _dispatch(argv)
+    finally:
+        flush_console()
+
+
+def _dispatch(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(usage())
