@@ -39,11 +39,12 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     from tunedesk.closed_pipe import flush_console, guard_console
 
-    guard_console()  # a closed console pipe never ends a command with a trace, nor stops a run
+    restore = guard_console()  # a closed console pipe never ends a command with a trace, nor stops a run
     try:
         return _dispatch(argv)
     finally:
         flush_console()
+        restore()
 
 
 def _dispatch(argv: list[str] | None) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 _GONE = (errno.EPIPE, errno.EINVAL)  # EINVAL: Windows reports a closed pipe so on flush
@@ -66,12 +67,19 @@ class ConsoleStream:
         return getattr(self._original, name)
 
 
-def guard_console() -> None:
-    """Wrap sys.stdout and sys.stderr (once) for the life of the process."""
+def guard_console() -> Callable[[], None]:
+    """Wrap sys.stdout and sys.stderr for one command; returns what puts the originals back (after
+    flush_console: by then a vanished reader's descriptor already points at the null device)."""
+    saved = (sys.stdout, sys.stderr)
     if sys.stdout is not None and not isinstance(sys.stdout, ConsoleStream):
         sys.stdout = ConsoleStream(sys.stdout)  # type: ignore[assignment]
     if sys.stderr is not None and not isinstance(sys.stderr, ConsoleStream):
         sys.stderr = ConsoleStream(sys.stderr)  # type: ignore[assignment]
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = saved
+
+    return restore
 
 
 def flush_console() -> None:
