@@ -3,6 +3,7 @@ weights_only=False advice), its own code (auto_map: the export carries none), da
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 from pathlib import Path
@@ -82,3 +83,31 @@ def test_a_checkpoint_missing_a_listed_file_is_not_exported(checkpoint, tmp_path
     assert export(ckpt, tmp_path / "out") == 1
     error = finished(capsys)["error"]
     assert error["kind"] == "config" and "incomplete checkpoint (adapter/" in error["message"]
+
+
+def test_a_failed_export_write_on_a_full_disk_is_disk_full(checkpoint, tmp_path, capsys, monkeypatch):
+    from transformers import PreTrainedModel
+
+    ckpt, _ = checkpoint
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(errno.EIO, "Input/output error")  # says nothing about space
+
+    real_usage = shutil.disk_usage
+    checked = []
+
+    def usage(path):  # room before writing (the pre-check passes), none after the failed write
+        checked.append(path)
+        return real_usage(path)._replace(free=10**12 if len(checked) == 1 else 2048)
+
+    monkeypatch.setattr(PreTrainedModel, "save_pretrained", full_disk)
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    out = tmp_path / "out"
+    assert export(ckpt, out) == 1
+    error = finished(capsys)["error"]
+    assert error["kind"] == "disk_full", error
+    assert (
+        f"the export out in {tmp_path} needs about" in error["message"]
+        and "2.0 KB is free" in error["message"]
+    )
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-export-")]

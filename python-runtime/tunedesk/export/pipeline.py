@@ -131,6 +131,7 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
     if custom_code:
         record["custom_code"] = custom_code
     staged = StagedExport(target, options.force)
+    staged.expected_bytes = expected
     with staged as staging:
         progress("write", 0.5)
         if ptuning:
