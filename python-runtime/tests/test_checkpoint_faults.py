@@ -133,7 +133,7 @@ def test_a_kill_at_any_file_operation_keeps_the_newest_complete_checkpoint(templ
 
 
 def test_a_manifest_whose_files_are_missing_or_cut_is_not_complete(template, tmp_path):
-    _, source = template
+    source = template[1]
     run = str(tmp_path / "run")
     shutil.copytree(source, run)
     second, fourth = complete_checkpoints(run)
@@ -143,3 +143,11 @@ def test_a_manifest_whose_files_are_missing_or_cut_is_not_complete(template, tmp
     assert complete_checkpoints(run) == []
     assert "adapter/" in manifest_problem(fourth)[1] and "missing" in manifest_problem(fourth)[1]
     assert "optimizer.pt has 10 bytes" in manifest_problem(second)[1]
+    # Resume refuses it before loading anything, naming what is missing.
+    from tunedesk import train as train_module
+
+    assets, _ = template
+    out = str(tmp_path / "resumed")
+    assert train_module.main(base_args(assets["llama"], assets["data"], out, "--resume_from", fourth)) == 1
+    error = read_events(out)[-1]["error"]
+    assert error["kind"] == "config" and "is not a complete checkpoint (adapter/" in error["message"]
