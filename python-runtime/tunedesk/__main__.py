@@ -17,15 +17,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data-check": ("tunedesk.data_check", "validate a data file and preview how it tokenizes (--json)"),
     "export": ("tunedesk.export.cli", "export a checkpoint as a merged, verified model"),
     "predict": ("tunedesk.predict", "generate answers from a model, checkpoint or export"),
-    "convert-weights": (
-        "tunedesk.convert_weights",
-        "write a safetensors copy of pickle (.bin) weights, reading tensors only",
-    ),
+    "convert-weights": ("tunedesk.convert_weights", "write a safetensors copy of pickle (.bin) weights, reading tensors only"),
     "import-chatglm": ("tunedesk.chatglm.cli", "convert a ChatGLM2/3 checkpoint to native transformers"),
-    "legacy-env": (
-        "tunedesk.chatglm.legacy",
-        "ChatGLM-6B's separate environment (transformers 4.27-4.33), by consent",
-    ),
+    "legacy-env": ("tunedesk.chatglm.legacy", "ChatGLM-6B's separate environment (transformers 4.27-4.33), by consent"),
 }
 
 

@@ -64,7 +64,7 @@ class Classified:
 # left on device (os error 28)" / "code: 28, kind: StorageFull") and torch's zip writer, which
 # reports a short write as "unexpected pos N vs M" or "PytorchStreamWriter failed writing file".
 DISK_FULL_TEXTS = ("no space left on device", "os error 28", "code: 28", "storagefull", "disk quota exceeded")
-SHORT_WRITE_TEXTS = ("unexpected pos", "pytorchstreamwriter failed writing file", "file write failed")
+SHORT_WRITE_TEXTS = ("unexpected pos", "pytorchstreamwriter failed writing file")
 # CUDA: torch.OutOfMemoryError ("CUDA out of memory"); CPU: "DefaultCPUAllocator: can't allocate memory".
 OOM_TEXTS = ("out of memory", "can't allocate memory", "cannot allocate memory")
 
