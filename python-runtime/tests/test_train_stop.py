@@ -106,17 +106,25 @@ def test_kill_during_a_save_never_leaves_a_manifest(assets, tmp_path):
     out = str(tmp_path / "run")
     # The test hook holds the save after the weights are written, before manifest.json.
     process = start(assets, out, "--save_model_step", "2", env={TEST_HOOK_SAVE_SLEEP: "60"})
-    target = os.path.join(out, "checkpoints", "step-000002")
+    folder = os.path.join(out, "checkpoints")
+
+    def temporary():
+        names = os.listdir(folder) if os.path.isdir(folder) else []
+        return [os.path.join(folder, n) for n in names if n.startswith(".tmp-step-000002-")]
+
     try:
-        wait_for(lambda: os.path.isdir(target), 120, "the first save")
-        time.sleep(0.5)
+        wait_for(
+            lambda: any(os.path.isfile(os.path.join(t, "run_config.json")) for t in temporary()),
+            120,
+            "the first save",
+        )
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:
         process.kill()
+    (target,) = temporary()
     assert os.path.isfile(os.path.join(target, "optimizer.pt"))  # the save really was under way
     assert not os.path.exists(os.path.join(target, "manifest.json"))
     assert complete_checkpoints(out) == []
-    leftovers = [name for name in os.listdir(os.path.join(out, "checkpoints")) if name.startswith(".tmp")]
-    assert all(not os.path.exists(os.path.join(out, "checkpoints", n, "manifest.json")) for n in leftovers)
+    assert not os.path.exists(os.path.join(folder, "step-000002"))  # only a complete checkpoint gets its name
     assert read_events(out)[-1]["type"] != "run_finished"  # the app reports this run as crashed

@@ -32,6 +32,17 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tunedesk.closed_pipe import flush_console, guard_console
+
+    restore = guard_console()  # a closed console pipe never ends a command with a trace, nor stops a run
+    try:
+        return _dispatch(argv)
+    finally:
+        flush_console()
+        restore()
+
+
+def _dispatch(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(usage())

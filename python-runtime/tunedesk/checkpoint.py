@@ -1,22 +1,35 @@
-"""Checkpoints, format v1 (python-runtime/README.md): written under a temporary name, renamed,
-and only then marked complete by manifest.json — the last file written.
+"""Checkpoints, format v1 (python-runtime/README.md): written whole under a temporary name,
+manifest.json (with every file's size) last, and only then renamed into place.
 
-A crash (even kill -9) at any moment leaves either a ``.tmp-step-*`` folder, or a ``step-*``
-folder without manifest.json: neither is ever offered for resume or export.
+Complete = manifest present and every file it lists there with its size (checkpoint_publish).
+A crash (even kill -9) at any moment leaves the newest complete checkpoint in place; leftovers
+(``.tmp-step-*``) are never offered for resume or export.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
-import shutil
 import time
 from dataclasses import dataclass
 from typing import Any
 
-FORMAT = "tunedesk-checkpoint"
-VERSION = 1
+from tunedesk.checkpoint_publish import (  # noqa: F401 - complete_checkpoints, prune_checkpoints: public here
+    FORMAT,
+    VERSION,
+    complete_checkpoints,
+    file_op,
+    fsync_dir,
+    list_files,
+    manifest_problem,
+    prune_checkpoints,
+    publish,
+    recover_interrupted_saves,
+    remove_tree,
+)
+
 CHECKPOINTS = "checkpoints"
 # Test hook only: seconds to sleep after the weights are written and before the manifest, so a
 # test can kill the trainer in the middle of a save. Never set in normal use.
@@ -49,16 +62,6 @@ def _fsync_tree(path: str) -> None:
         list(pool.map(_fsync_file, files))  # list(): re-raises the first error
     for folder in reversed(folders):  # children before their parent
         fsync_dir(folder)
-
-
-def fsync_dir(path: str) -> None:
-    if os.name != "posix":  # directories cannot be opened for fsync on Windows
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_json(path: str, data: Any) -> None:
@@ -166,42 +169,66 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
     """Write checkpoints/step-NNNNNN/ and return its path relative to run_dir (None on non-main ranks).
 
     Every rank must call this (DeepSpeed gathers partitioned weights and optimizer state collectively).
+    The whole checkpoint, manifest.json last, is written in a temporary folder and only then
+    published under its name (checkpoint_publish: a complete checkpoint is never removed first).
     """
-    import torch
-
     root = os.path.join(run_dir, CHECKPOINTS)
     name = checkpoint_name(request.step)
     tmp = os.path.join(root, f".tmp-{name}-{engine.tmp_token}")
+    try:
+        return _save(root, name, tmp, request, model, engine, tokenizer)
+    except Exception as exc:
+        from tunedesk.failure_explain import estimate_checkpoint_bytes, write_failure
+
+        if engine.is_main:
+            with contextlib.suppress(OSError):
+                remove_tree(tmp)  # give back what the failed save wrote (a full disk first of all)
+        complete = complete_checkpoints(run_dir)
+
+        def needed() -> int:  # the last checkpoint's size says best what the next one needs
+            if complete:
+                return sum(manifest_problem(complete[-1])[0]["files"].values())
+            return estimate_checkpoint_bytes(engine.unwrap(model), request.weights)
+
+        explained = write_failure(exc, root, f"checkpoint {name}", needed)
+        if explained is not None:
+            raise explained from exc
+        raise
+
+
+def _save(root: str, name: str, tmp: str, request: SaveRequest, model, engine, tokenizer) -> str | None:
+    import torch
+
     final = os.path.join(root, name)
     if engine.is_main:
         os.makedirs(root, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        recover_interrupted_saves(root)
+        if os.path.lexists(tmp):
+            remove_tree(tmp)
+        file_op("create the temporary folder")
         os.makedirs(tmp)
     engine.barrier()
     state_dict = engine.consolidated_state_dict(model)  # collective under ZeRO-3, None otherwise
+    if engine.is_main:
+        file_op("write optimizer and scheduler state")
     engine.save_state(tmp)  # optimizer + scheduler (all ranks under DeepSpeed)
     if engine.is_main:
+        file_op("write weights")
         write_weights(engine.unwrap(model), request.weights, tmp, state_dict)
+        file_op("write tokenizer")
         tokenizer.save_pretrained(os.path.join(tmp, "tokenizer"))
+        file_op("write rng state")
         torch.save(capture_rng(), os.path.join(tmp, "rng_state.pt"))
+        file_op("write trainer state")
         _write_json(os.path.join(tmp, "trainer_state.json"), request.trainer_state)
+        file_op("write run config")
         _write_json(os.path.join(tmp, "run_config.json"), request.run_config)
     engine.barrier()
     if not engine.is_main:
         return None
-    _fsync_tree(tmp)
-    if os.path.exists(final):  # saving the same step again (e.g. cancel right after a periodic save)
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    fsync_dir(root)
     sleep = float(os.environ.get(TEST_HOOK_SAVE_SLEEP, "0") or 0)
     if sleep > 0:
         time.sleep(sleep)
-    files = {}
-    for folder, _dirs, names in os.walk(final):
-        for file_name in names:
-            full = os.path.join(folder, file_name)
-            files[os.path.relpath(full, final).replace(os.sep, "/")] = os.path.getsize(full)
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -215,59 +242,33 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
         "loss": request.loss,
         "run_id": request.run_id,
         "created": round(time.time(), 3),
-        "files": dict(sorted(files.items())),
+        "files": list_files(tmp),  # complete = every one of these there with this size
     }
-    write_json_atomic(os.path.join(final, "manifest.json"), manifest)  # LAST: marks it complete
-    fsync_dir(final)
+    file_op("write manifest.json")
+    _write_json(os.path.join(tmp, "manifest.json"), manifest)  # LAST file: marks the folder complete
+    file_op("flush the temporary folder to disk")
+    _fsync_tree(tmp)
+    publish(tmp, final)
+    fsync_dir(root)
     return f"{CHECKPOINTS}/{name}"
 
 
 def read_manifest(checkpoint_dir: str) -> dict[str, Any]:
+    """The manifest of a complete checkpoint; a clear ConfigError for anything else."""
     from tunedesk.errors import ConfigError
 
-    path = os.path.join(checkpoint_dir, "manifest.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            manifest = json.load(handle)
-    except FileNotFoundError as exc:
+    manifest, problem = manifest_problem(checkpoint_dir)
+    if problem is None and manifest is not None:
+        return manifest
+    if manifest is None and os.path.isfile(os.path.join(checkpoint_dir, "manifest.json")):
         raise ConfigError(
-            f"{checkpoint_dir}: incomplete checkpoint (no manifest.json)",
-            "Resume from a complete checkpoint.",
-        ) from exc
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise ConfigError(
-            f"{path}: not a TuneDesk checkpoint v{VERSION}",
+            f"{os.path.join(checkpoint_dir, 'manifest.json')}: {problem}",
             "Resume from a checkpoint written by this trainer.",
         )
-    return manifest
-
-
-def complete_checkpoints(run_dir: str) -> list[str]:
-    """Complete checkpoint directories (with manifest.json), oldest step first."""
-    root = os.path.join(run_dir, CHECKPOINTS)
-    if not os.path.isdir(root):
-        return []
-    names = sorted(
-        n
-        for n in os.listdir(root)
-        if n.startswith("step-") and os.path.isfile(os.path.join(root, n, "manifest.json"))
+    raise ConfigError(
+        f"{checkpoint_dir}: incomplete checkpoint ({problem})",
+        "Resume from a complete checkpoint of the run (the app lists them).",
     )
-    return [os.path.join(root, n) for n in names]
-
-
-def prune_checkpoints(run_dir: str, keep: int, protect: str | None = None) -> list[str]:
-    """Delete the oldest complete checkpoints beyond ``keep`` (never ``protect``); return what was removed."""
-    complete = complete_checkpoints(run_dir)
-    removable = [
-        p
-        for p in complete[: max(0, len(complete) - keep)]
-        if not protect or os.path.abspath(p) != os.path.abspath(protect)
-    ]
-    for path in removable:
-        # Remove the manifest first: a half-deleted folder must not look complete.
-        os.remove(os.path.join(path, "manifest.json"))
-        shutil.rmtree(path, ignore_errors=True)
-    return removable
 
 
 def restore_weights(model, checkpoint_dir: str, weights: str) -> None:

@@ -354,10 +354,10 @@ def validate(config: TrainConfig, problems: list[str] | None = None) -> None:
         "fp16: not supported on the CPU; use --bf16 or no mixed precision",
     )
     if config.resume_from:
-        need(
-            os.path.isfile(os.path.join(config.resume_from, "manifest.json")),
-            f"resume_from: {config.resume_from} is not a complete checkpoint (no manifest.json)",
-        )
+        from tunedesk.checkpoint_publish import manifest_problem  # complete = manifest + every file, sized
+
+        problem = manifest_problem(config.resume_from)[1]
+        need(problem is None, f"resume_from: {config.resume_from} is not a complete checkpoint ({problem})")
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise ConfigError(

@@ -46,6 +46,10 @@ class VerificationError(TuneDeskError):
     kind = "verification"
 
 
+class OutOfMemory(TuneDeskError):
+    kind = "oom"
+
+
 @dataclass(frozen=True)
 class Classified:
     kind: str
@@ -56,21 +60,79 @@ class Classified:
         return {"kind": self.kind, "message": self.message, "hint": self.hint}
 
 
+# Texts of a full disk in exceptions that carry no errno: safetensors (Rust io::Error: "No space
+# left on device (os error 28)" / "code: 28, kind: StorageFull") and torch's zip writer, which
+# reports a short write as "unexpected pos N vs M" or "PytorchStreamWriter failed writing file".
+DISK_FULL_TEXTS = ("no space left on device", "os error 28", "code: 28", "storagefull", "disk quota exceeded")
+SHORT_WRITE_TEXTS = ("unexpected pos", "pytorchstreamwriter failed writing file")
+# CUDA: torch.OutOfMemoryError ("CUDA out of memory"); CPU: "DefaultCPUAllocator: can't allocate memory".
+OOM_TEXTS = ("out of memory", "can't allocate memory", "cannot allocate memory")
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """exc and every exception it was raised from or during (__cause__ / __context__), once each."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def disk_full_link(exc: BaseException) -> BaseException | None:
+    """The link of the chain that shows a full disk: ENOSPC/EDQUOT, or a full disk's text (incl.
+    torch's short write); None when none does."""
+    for link in exception_chain(exc):
+        if isinstance(link, OSError) and link.errno in (errno.ENOSPC, errno.EDQUOT):
+            return link
+        text = str(link).lower()
+        if any(marker in text for marker in DISK_FULL_TEXTS + SHORT_WRITE_TEXTS):
+            return link
+    return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return disk_full_link(exc) is not None
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    for link in exception_chain(exc):
+        if isinstance(link, MemoryError) or type(link).__name__ == "OutOfMemoryError":
+            return True
+        if any(marker in str(link).lower() for marker in OOM_TEXTS):
+            return True
+    return False
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def classify(exc: BaseException) -> Classified:
     """Map any exception to a classified error with a one-line hint of what to change."""
     if isinstance(exc, TuneDeskError):
         return Classified(exc.kind, exc.message, exc.hint or "See train.log for details.")
     text = str(exc)
     name = type(exc).__name__
-    if name == "OutOfMemoryError" or "out of memory" in text.lower():
+    if is_out_of_memory(exc):
         return Classified(
             "oom",
-            f"Out of memory: {text.splitlines()[0] if text else name}",
+            f"Out of memory: {first_line(exc)}",
             "Turn on gradient checkpointing, lower per_device_train_batch_size or max_len, "
             "or choose a lighter method (LoRA, Freeze, P-Tuning).",
         )
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return Classified("disk_full", f"The disk is full: {text}", "Free disk space or choose another output_dir.")
+    cause = disk_full_link(exc)
+    if cause is not None:
+        where = next(
+            (link.filename for link in exception_chain(exc) if getattr(link, "filename", None)), None
+        )
+        detail = first_line(exc) if cause is exc else f"{first_line(exc)} ({first_line(cause)})"
+        return Classified(
+            "disk_full",
+            f"The disk is full{f' (writing {where})' if where else ''}: {detail}",
+            "Free disk space or choose another output_dir.",
+        )
     if isinstance(exc, (ModuleNotFoundError, ImportError)):
         return Classified(
             "dependency",

@@ -245,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         placeholder["engine"] = (
             select_engine(config.device).name if not isinstance(exc, ImportError) else "none"
         )
-        reporter.fail(exc, placeholder)
+        from tunedesk.failure_explain import out_of_memory
+
+        reporter.fail(out_of_memory(exc, config) or exc, placeholder)  # oom: what to lower, with numbers
         return 1
     finally:
         reporter.close()

@@ -1,9 +1,11 @@
-// The checkpoints of one run: complete ones (manifest.json present — it is written last) with
-// step, loss and size on disk; incomplete ones (no manifest, or a .tmp- directory left by a
-// crash) shown as incomplete and never offered for resume or export.
+// The checkpoints of one run: complete ones (manifest.json present — it is written last — and
+// every file it lists there with its size) with step, loss and size on disk; incomplete ones (no
+// manifest, a listed file missing or cut, or a .tmp- directory left by a crash) shown as
+// incomplete and never offered for resume or export.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { listedFilesProblem } from './checkpoint-files';
 
 export const checkpointManifestSchema = z.looseObject({
   format: z.literal('tunedesk-checkpoint'),
@@ -80,6 +82,8 @@ async function inspectCheckpoint(runDir: string, name: string): Promise<Checkpoi
   } catch {
     return { ...info, problem: 'manifest.json is not a valid tunedesk-checkpoint manifest' };
   }
+  const filesProblem = await listedFilesProblem(absolutePath, manifest.files);
+  if (filesProblem) return { ...info, step: manifest.step, problem: `incomplete: ${filesProblem}` };
   return { ...info, complete: true, step: manifest.step, loss: manifest.loss ?? null, created: manifest.created ?? null };
 }
 

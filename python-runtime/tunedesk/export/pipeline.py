@@ -24,6 +24,7 @@ from tunedesk.export.prepare import Prepared, prepare, weight_bytes
 from tunedesk.export.safe_write import StagedExport, check_free_space, check_target, pause_for_kill_test
 from tunedesk.export.source import (
     CheckpointSource,
+    custom_code_note,
     load_base,
     load_tokenizer,
     memory_needed_bytes,
@@ -85,6 +86,9 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
             f"unknown --format {options.fmt!r}", "Use hf (Hugging Face safetensors) or gguf (llama.cpp)."
         )
     source = open_checkpoint(options.checkpoint)
+    custom_code = custom_code_note(source)
+    if custom_code:
+        say(custom_code)
     dtype = resolve_dtype(options)
     ptuning = source.method == "ptuning"
     if ptuning and dtype != "fp32":
@@ -126,7 +130,10 @@ def run_export(options: ExportOptions, progress: Progress, say: Say) -> ExportRe
         "mode": mode,
         "created": time.time(),
     }
+    if custom_code:
+        record["custom_code"] = custom_code
     staged = StagedExport(target, options.force)
+    staged.expected_bytes = expected
     with staged as staging:
         progress("write", 0.5)
         if ptuning:
@@ -193,6 +200,8 @@ def _write_hf(
 ) -> Verification:
     model = prepared.model.to(DTYPES[dtype])
     model.config.dtype = DTYPES[dtype]
+    if getattr(model.config, "auto_map", None):
+        del model.config.auto_map  # its code is not part of the export (custom_code_note)
     model.save_pretrained(staging, max_shard_size=max_shard_size)
     pause_for_kill_test()
     tokenizer.save_pretrained(staging)

@@ -68,7 +68,9 @@ def _prepare_freeze(source: CheckpointSource, samples: Samples) -> Prepared:
 
 def _prepare_full(source: CheckpointSource, samples: Samples) -> Prepared:
     base = None
-    if source.base_model is not None and (source.base_model / "config.json").is_file():
+    # The bare base is only a comparison here: skip it rather than read pickle weights.
+    base_dir = source.base_model
+    if base_dir is not None and (base_dir / "config.json").is_file() and any(base_dir.glob("*.safetensors")):
         base_model = load_base(source.base_model)
         base = sample_logits(base_model, samples)
         del base_model

@@ -89,6 +89,7 @@ class StagedExport:
         self.force = force
         self.staging = target.parent / f"{STAGING_PREFIX}{target.name}-{os.getpid()}"
         self.committed = False
+        self.expected_bytes = 0  # what the export writes, to tell a full disk after a failed write
 
     def __enter__(self) -> Path:
         sweep_stale_staging(self.target.parent)
@@ -108,9 +109,18 @@ class StagedExport:
             shutil.rmtree(old, ignore_errors=True)
         self.committed = True
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type, exc, _tb) -> None:
         if not self.committed:
             shutil.rmtree(self.staging, ignore_errors=True)
+        if isinstance(exc, Exception):
+            from tunedesk.failure_explain import write_failure
+
+            # Any write failure: disk_full (folder, space needed) when the disk is the cause.
+            explained = write_failure(
+                exc, str(self.target.parent), f"the export {self.target.name}", lambda: self.expected_bytes
+            )
+            if explained is not None:
+                raise explained from exc
 
 
 def pause_for_kill_test() -> None:

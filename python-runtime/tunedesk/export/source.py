@@ -102,6 +102,13 @@ def open_checkpoint(path: str | Path) -> CheckpointSource:
         raise ConfigError(
             f"{manifest_path}: not a TuneDesk checkpoint format v1", "Use a checkpoint written by TuneDesk."
         )
+    from tunedesk.checkpoint_publish import manifest_problem
+
+    problem = manifest_problem(str(path))[1]
+    if problem:  # complete = every file the manifest lists there with its size
+        raise ConfigError(
+            f"{path}: incomplete checkpoint ({problem})", "Export another complete checkpoint of the run."
+        )
     if manifest.get("weights") not in WEIGHT_KINDS:
         raise ConfigError(
             f"{manifest_path}: weights must be one of {WEIGHT_KINDS}", "The manifest is damaged."
@@ -117,13 +124,68 @@ def open_checkpoint(path: str | Path) -> CheckpointSource:
             f"{manifest_path}: the base model {source.base_model} recorded in the checkpoint is not there",
             "Put the base model back at that path (the export merges into it), or edit base_model in manifest.json.",
         )
+    if source.weights != "full":
+        assert source.base_model is not None
+        check_loadable_without_code(source.base_model)
     return source
+
+
+def pickle_only(model_dir: Path) -> list[str]:
+    """The pickle weight files of a folder that has no safetensors (empty when it has some)."""
+    if any(model_dir.glob("*.safetensors")):
+        return []
+    return sorted(
+        p.name for p in [*model_dir.glob("*.bin"), *model_dir.glob("*.pt"), *model_dir.glob("*.pth")]
+    )
+
+
+def check_loadable_without_code(model_dir: Path) -> None:
+    """Before anything loads: the export reads safetensors only and never runs a model's own code
+    (not even torch's unpickler: its advice to pass weights_only=False would run any code)."""
+    pickles = pickle_only(model_dir)
+    if pickles:
+        listed = ", ".join(pickles[:3]) + (" ..." if len(pickles) > 3 else "")
+        raise ConfigError(
+            f"{model_dir}: the base model has only pickle weights ({listed}); the export loads safetensors only",
+            f"Write a safetensors copy beside them, reading tensors only: python -m tunedesk convert-weights "
+            f"{model_dir} — then export again.",
+        )
+    config_path = model_dir / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    from transformers import CONFIG_MAPPING
+
+    if config.get("auto_map") and config.get("model_type") not in CONFIG_MAPPING:
+        raise ConfigError(
+            f"{model_dir}: model_type {config.get('model_type')!r} exists only as the model's own Python code "
+            "(auto_map in config.json), which an export never runs",
+            "ChatGLM2/3: convert the base with python -m tunedesk import-chatglm and train from the converted "
+            "folder; other models: train from a version that transformers supports natively.",
+        )
+
+
+def custom_code_note(source: CheckpointSource) -> str | None:
+    """What to tell the user when the base model ships its own code (auto_map): the export has none."""
+    model_dir = source.path / "model" if source.weights == "full" else source.base_model
+    config_path = model_dir / "config.json" if model_dir is not None else None
+    if config_path is None or not config_path.is_file():
+        return None
+    auto_map = json.loads(config_path.read_text(encoding="utf-8")).get("auto_map")
+    if not auto_map:
+        return None
+    return (
+        f"The base model ships its own Python code (auto_map in {config_path}). This export carries no custom "
+        "code: it is written with transformers' built-in classes, its .py files are not copied and auto_map "
+        "is left out of its config.json, so it loads without trust_remote_code."
+    )
 
 
 def load_base(path: Path, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    # safetensors only and never remote code (check_loadable_without_code explains the refusals).
+    model = AutoModelForCausalLM.from_pretrained(
+        path, dtype=dtype, use_safetensors=True, local_files_only=True
+    )
     model.eval()
     return model
 
