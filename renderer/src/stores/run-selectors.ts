@@ -80,6 +80,17 @@ export function selectProgress(state: RunLiveState, window = 20): Progress {
   return { step, totalSteps, fraction, etaSeconds, stepsPerSecond };
 }
 
+/** The highest value so far at each point (nulls stay null): a "peak" line that never goes down,
+ * starting from `start` (a resumed run continues its parent's peak). */
+export function runningMax(ys: readonly (number | null)[], start: number | null = null): (number | null)[] {
+  let max = start;
+  return ys.map((y) => {
+    if (typeof y !== 'number' || !Number.isFinite(y)) return null;
+    max = max === null ? y : Math.max(max, y);
+    return max;
+  });
+}
+
 /** Lowest finite training loss so far, or null. */
 export function bestLoss(points: readonly MetricPoint[]): number | null {
   let best: number | null = null;

@@ -12,11 +12,13 @@ import { METHOD_NAMES } from '../../stores/train-settings';
 import { formatParams } from '../wizard/format';
 import { ResultCard } from './ResultCard';
 import { RunCharts } from './RunCharts';
+import { useRunLineage } from './useRunLineage';
 import { useRunLive } from './useRunLive';
 
 export function RunScreen({ runId }: { runId: string }) {
   const api = useApi();
   const { view, error } = useRunLive(runId);
+  const lineage = useRunLineage(runId);
   const [actionError, setActionError] = useState<{ message: string; hint?: string } | null>(null);
   const [stopping, setStopping] = useState(false);
   const live = view?.live;
@@ -67,6 +69,7 @@ export function RunScreen({ runId }: { runId: string }) {
             {live.engine && ` · ${live.engine} engine`}
             {live.trainableParams !== null && live.totalParams !== null && ` · training ${formatParams(live.trainableParams)} of ${formatParams(live.totalParams)} parameters`}
           </p>
+          <RunLinks lineage={lineage} />
         </div>
         {active && (
           <button type="button" className="danger" onClick={stop} disabled={stopping}>
@@ -110,11 +113,40 @@ export function RunScreen({ runId }: { runId: string }) {
         )}
         {!onGpu && latestValue(live.metrics, 'mem_gb') !== null && <p className="help">On the CPU: memory is the trainer process's resident memory.</p>}
       </section>
-      {(active || live.metrics.length > 0) && <RunCharts metrics={live.metrics} evals={live.evals} checkpointSteps={checkpointSteps} memoryLabel={onGpu ? 'GPU memory (trainer)' : 'Memory (process RSS)'} telemetry={view.telemetry} />}
+      {(active || live.metrics.length > 0) && <RunCharts metrics={live.metrics} evals={live.evals} checkpointSteps={checkpointSteps} memoryLabel={onGpu ? 'GPU memory (trainer)' : 'Memory (process RSS)'} telemetry={view.telemetry} parent={lineage.parent} />}
       <section className="card" aria-label="Log">
         <h3>Log</h3>
         <LogTail lines={live.logs.map((l) => ({ level: l.level, text: l.message }))} />
       </section>
     </div>
+  );
+}
+
+/** "Resumed from <parent> at step N" and "Resumed as <child>", both ways, as links. */
+function RunLinks({ lineage }: { lineage: ReturnType<typeof useRunLineage> }) {
+  const { parent, children } = lineage;
+  if (!parent && children.length === 0) return null;
+  const link = (id: string) => <a href={`#/run/${encodeURIComponent(id)}`}>{id}</a>;
+  return (
+    <p className="help" data-testid="run-lineage">
+      {parent && (
+        <span data-testid="resumed-from">
+          Resumed from {link(parent.runId)} at step {parent.step} ({parent.checkpoint}); its curve up to there is drawn in grey.
+        </span>
+      )}
+      {parent && children.length > 0 && ' '}
+      {children.length > 0 && (
+        <span data-testid="resumed-as">
+          Resumed as{' '}
+          {children.map((c, i) => (
+            <span key={c.runId}>
+              {i > 0 && ', '}
+              {link(c.runId)} (from {c.checkpoint.replace(/^checkpoints\//, '')})
+            </span>
+          ))}
+          .
+        </span>
+      )}
+    </p>
   );
 }
