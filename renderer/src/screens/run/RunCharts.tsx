@@ -72,7 +72,7 @@ function buildCharts(
   const beforeLine = (key: string): ChartLine[] => {
     if (!parent) return [];
     const series = metricSeries(before, key);
-    return series.xs.length ? [{ id: `${key}_parent`, label: `before resume (${parent.runId})`, ...series, color: 'var(--muted)' }] : [];
+    return series.xs.length ? [{ id: `${key}_parent`, label: 'before resume', ...series, color: 'var(--muted)' }] : [];
   };
   const loss = metricSeries(metrics, 'loss');
   const weight = smoothing ?? autoSmoothing(loss.xs.length);
@@ -91,7 +91,7 @@ function buildCharts(
   const charts: ChartSpec[] = [
     { title: 'Loss', yLabel: 'loss (cross-entropy)', lines: [...beforeLine('loss'), ...lossLines] },
     { title: 'Learning rate', yLabel: 'learning rate', yFromZero: true, lines: [...beforeLine('lr'), one('lr', 'lr', 'var(--chart-4)')] },
-    { title: 'Gradient norm', yLabel: 'gradient norm (L2, before clipping)', yFromZero: true, lines: [...beforeLine('grad_norm'), one('grad_norm', 'grad norm', 'var(--chart-5)')] },
+    { title: 'Gradient norm', yLabel: 'grad norm (L2, unclipped)', yFromZero: true, lines: [...beforeLine('grad_norm'), one('grad_norm', 'grad norm', 'var(--chart-5)')] },
     { title: 'Tokens per second', unit: 'tokens/s', yLabel: 'tokens per second', yFromZero: true, lines: [...beforeLine('tokens_per_s'), one('tokens_per_s', 'tokens/s', 'var(--chart-3)')] },
     {
       title: memoryLabel,
