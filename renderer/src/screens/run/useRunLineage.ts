@@ -24,10 +24,10 @@ export function parentOf(meta: Record<string, unknown> | null | undefined): { ru
 
 export function useRunLineage(runId: string): RunLineage {
   const api = useApi();
-  const [lineage, setLineage] = useState<RunLineage>({ parent: null, children: [] });
+  // Kept with the run it belongs to, so another run's dashboard never shows this one's links.
+  const [lineage, setLineage] = useState<{ runId: string; lineage: RunLineage } | null>(null);
   useEffect(() => {
     let cancelled = false;
-    setLineage({ parent: null, children: [] });
     void (async () => {
       // The lineage is an addition to the dashboard: a parent deleted since, or a list that cannot be
       // read, leaves the run's own charts as they are.
@@ -42,11 +42,13 @@ export function useRunLineage(runId: string): RunLineage {
         const history = await api.invoke('runs.history', { runId: link.runId }).catch(() => null);
         parent = { ...link, metrics: history ? applyEvents(emptyRunState(link.runId), history.events).metrics : [] };
       }
-      if (!cancelled) setLineage({ parent, children });
+      if (!cancelled) setLineage({ runId, lineage: { parent, children } });
     })();
     return () => {
       cancelled = true;
     };
   }, [api, runId]);
-  return lineage;
+  return lineage?.runId === runId ? lineage.lineage : NO_LINEAGE;
 }
+
+const NO_LINEAGE: RunLineage = { parent: null, children: [] };
