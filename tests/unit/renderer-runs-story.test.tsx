@@ -74,8 +74,12 @@ describe('resume keeps the story', () => {
     const loss = screen.getByTestId('chart-Loss');
     await waitFor(() => expect(loss.getAttribute('data-first-x')).toBe('1')); // the parent's first point
     expect(within(loss).getAllByTestId('marker-legend').map((m) => m.textContent)).toEqual(['resumed here', 'checkpoint saved']);
-    // The numbers agree: the dashboard's step is the run's last step (23), not its first metrics step.
+    // The numbers agree: the dashboard's step is the run's last step (23), not its first metrics step,
+    // the badge says what the banner says, and the best loss says which step it is from.
     expect(screen.getByTestId('run-dashboard').getAttribute('data-step')).toBe('23');
+    expect(screen.getByRole('heading', { level: 1 }).querySelector('.badge')!.textContent).toBe('stopped');
+    expect(screen.getByTestId('result-card').textContent).toMatch(/Stopped at your request.*Stopped after step 23/);
+    expect(screen.getByRole('region', { name: 'Progress' }).textContent).toMatch(/Step 23 of 40.*best loss 2\.7000 at step 23/);
   });
 
   it('the parent links the run resumed from it', async () => {

@@ -202,6 +202,10 @@ describe('Wizard method step', () => {
       </ApiProvider>,
     );
     await screen.findByTestId('recommendation');
+    // The memory bars are pictures with a label, not Tab stops (the row's radio is the one stop per plan).
+    const bars = [...document.querySelectorAll('.rec-row .bar')];
+    expect(bars.length).toBeGreaterThan(0);
+    expect(bars.filter((b) => b.hasAttribute('tabindex') || b.getAttribute('role') !== 'img')).toEqual([]);
     await waitFor(() => expect(useWizardStore.getState().draft.train_type).toBe('lora'));
     expect(useWizardStore.getState().draft.lora_module_name).toBe('q_proj,v_proj');
     expect(screen.queryByText('Full, ZeRO-3')).toBeNull();

@@ -7,7 +7,7 @@ import { LogTail } from '../../components/LogTail';
 import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError } from '../../components/useCall';
 import { navigate } from '../../route';
-import { bestLoss, formatDuration, latestValue, selectProgress } from '../../stores/run-selectors';
+import { bestLossPoint, formatDuration, latestValue, selectProgress, statusWord } from '../../stores/run-selectors';
 import { METHOD_NAMES } from '../../stores/train-settings';
 import { formatParams } from '../wizard/format';
 import { ResultCard } from './ResultCard';
@@ -24,7 +24,7 @@ export function RunScreen({ runId }: { runId: string }) {
   const live = view?.live;
   const summary = view?.summary ?? null;
   const progress = useMemo(() => (live ? selectProgress(live) : null), [live]);
-  const best = useMemo(() => (live ? bestLoss(live.metrics) : null), [live]);
+  const best = useMemo(() => (live ? bestLossPoint(live.metrics) : null), [live]);
   const checkpointSteps = useMemo(() => live?.checkpoints.map((c) => c.step) ?? [], [live?.checkpoints]);
 
   if (error) return <ErrorNote error={error} title={`Run ${runId}`} />;
@@ -62,7 +62,9 @@ export function RunScreen({ runId }: { runId: string }) {
       <header className="screen-header row" style={{ justifyContent: 'space-between' }}>
         <div>
           <h1>
-            Run {runId} <span className={`badge status-${live.status}`}>{live.status}</span>
+            Run {runId} <span className={`badge status-${live.status}`} data-status={live.status}>
+              {statusWord(live.status)}
+            </span>
           </h1>
           <p className="help">
             {live.method ? `${METHOD_NAMES[live.method] ?? live.method} on ${live.model ?? 'an unknown model'}` : 'The trainer has not reported its setup yet.'}
@@ -81,7 +83,8 @@ export function RunScreen({ runId }: { runId: string }) {
       <ResultCard
         status={live.status}
         step={live.step}
-        bestLoss={best}
+        best={best}
+        reportEvery={typeof live.config.show_loss_step === 'number' ? live.config.show_loss_step : null}
         lastCheckpoint={lastCheckpoint}
         error={live.error}
         logTail={summary?.logTail ?? []}
@@ -99,7 +102,7 @@ export function RunScreen({ runId }: { runId: string }) {
             {[
               active ? `about ${formatDuration(eta)} left` : null,
               progress?.stepsPerSecond ? `${progress.stepsPerSecond.toFixed(2)} steps/s` : null,
-              best !== null ? `best loss ${best.toFixed(4)}` : null,
+              best !== null ? `best loss ${best.loss.toFixed(4)} at step ${best.step}` : null,
             ]
               .filter(Boolean)
               .join(' · ')}

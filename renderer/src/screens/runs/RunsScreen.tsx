@@ -7,7 +7,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { toUiError, useCall } from '../../components/useCall';
 import { navigate } from '../../route';
-import { formatDuration } from '../../stores/run-selectors';
+import { formatDuration, statusWord } from '../../stores/run-selectors';
 import { formatBytes } from '../wizard/format';
 import { CompareRuns } from './CompareRuns';
 
@@ -48,7 +48,9 @@ export function RunsScreen({ compare }: { compare: string[] }) {
               <th scope="col">Status</th>
               <th scope="col">Method</th>
               <th scope="col">Base model</th>
-              <th scope="col">Best loss</th>
+              <th scope="col" title="The lowest logged loss; each is an average over the steps since the previous report, so a checkpoint's last-step loss can differ">
+                Best loss
+              </th>
               <th scope="col">Steps</th>
               <th scope="col">Duration</th>
               <th scope="col">Checkpoints</th>
@@ -79,7 +81,9 @@ function RunRow({ run, resumedAs, selected, onToggle, open, onOpen, onChanged }:
           <RunLineageNote parent={run.parent} resumedAs={resumedAs} />
         </td>
         <td>
-          <span className={`badge status-${run.status}`}>{run.status}</span>
+          <span className={`badge status-${run.status}`} data-status={run.status}>
+            {statusWord(run.status)}
+          </span>
         </td>
         <td>{run.method ?? '—'}</td>
         <td title={run.model ?? ''} style={{ maxWidth: 260, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
@@ -129,7 +133,7 @@ function CheckpointList({ run, onChanged }: { run: Listing; onChanged(): void })
             <tr key={c.name} data-checkpoint={c.name}>
               <td className="mono">{c.name}</td>
               <td className="num">step {c.step ?? '?'}</td>
-              <td className="num">{c.loss === null ? '' : `loss ${c.loss.toFixed(4)}`}</td>
+              <td className="num">{c.loss === null ? '' : `last-step loss ${c.loss.toFixed(4)}`}</td>
               <td className="num">{formatBytes(c.sizeBytes)}</td>
               <td>
                 {c.complete ? (

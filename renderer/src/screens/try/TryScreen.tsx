@@ -122,7 +122,7 @@ export function TryScreen({ runId: initialRun, checkpoint: initialCheckpoint }: 
                   {checkpoints.map((c) => (
                     <option key={c.name} value={`checkpoint:${c.name}`}>
                       {c.name}
-                      {c.loss !== null ? ` (loss ${c.loss.toFixed(4)} at step ${c.step})` : ''}
+                      {c.loss !== null ? ` (last-step loss ${c.loss.toFixed(4)})` : ''}
                     </option>
                   ))}
                 </optgroup>
