@@ -44,7 +44,7 @@ describe('Try chat', () => {
     expect(starts(api)[0]).toMatchObject({ model: '/runs/R/checkpoints/step-000004', prompt: 'Translate to English: 鱼', greedy: true, maxNewTokens: 64 });
     expect(starts(api)[0]!.history).toBeUndefined();
     await waitFor(() => expect(screen.getByTestId('answer-tuned').getAttribute('data-done')).toBe('false'));
-    expect(screen.getByTestId('answer-speed').textContent).toMatch(/^Generating…/);
+    expect(screen.getByTestId('answer-speed').textContent).toBe('Generating… (loading the model)');
     expect(screen.getByRole('button', { name: 'Generating…' })).toHaveProperty('disabled', true);
     act(() => api.emit('predict.tokens', { jobId: 'j1', index: 0, text: 'fi', done: false }));
     act(() => api.emit('predict.tokens', { jobId: 'j1', index: 1, text: 'sh', done: false }));

@@ -10,11 +10,12 @@ export function ChatAnswerView({ title, answer, testId }: { title: string; answe
       <div className="row" style={{ justifyContent: 'space-between' }}>
         <h3 style={{ margin: 0 }}>{title}</h3>
         <span className="help num" data-testid="answer-speed" role="status">
-          {!answer.done ? `Generating…${speed ? ` ${speed}` : ''}` : answer.status === 'cancelled' ? `Stopped${speed ? ` · ${speed}` : ''}` : (speed ?? '')}
+          {!answer.done ? (speed ? `Generating… ${speed}` : 'Generating… (loading the model)') : answer.status === 'cancelled' ? `Stopped${speed ? ` · ${speed}` : ''}` : (speed ?? '')}
         </span>
       </div>
       <pre className="mono" style={{ whiteSpace: 'pre-wrap', margin: 0 }} aria-live="polite">
         {answer.text}
+        {answer.done && answer.status === 'completed' && !answer.text.trim() && <span className="help">(an empty answer: the model ended its reply at once)</span>}
         {!answer.done && <span className="help generating-caret">▍</span>}
       </pre>
       {answer.status === 'failed' && answer.error && <ErrorNote error={answer.error} />}
