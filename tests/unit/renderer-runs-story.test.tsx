@@ -38,11 +38,11 @@ const listing = (runId: string, parent: { run_id: string; checkpoint: string } |
 const parentEvents = [started('P'), ...Array.from({ length: 20 }, (_, i) => metrics(i + 1, 5 - i / 10, i + 1 === 5 ? 0.9 : 0.5)), checkpoint(20), finished('cancelled', 20)];
 const childEvents = [started('C', { start_step: 20 }), metrics(21, 2.9, 0.6), metrics(22, 2.8, 0.55), metrics(23, 2.7, 0.6), checkpoint(23), finished('cancelled', 23)];
 
-function api() {
+function api(child = childEvents) {
   return stubApi({
     'runs.history': (r) => {
       const id = (r as { runId: string }).runId;
-      return id === 'P' ? { summary: summary('P', 'cancelled', 20), events: parentEvents, malformedLines: 0 } : { summary: summary('C', 'cancelled', 23), events: childEvents, malformedLines: 0 };
+      return id === 'P' ? { summary: summary('P', 'cancelled', 20), events: parentEvents, malformedLines: 0 } : { summary: summary('C', 'cancelled', 23), events: child, malformedLines: 0 };
     },
     'runs.get': (r) => {
       const id = (r as { runId: string }).runId;
@@ -80,6 +80,17 @@ describe('resume keeps the story', () => {
     expect(screen.getByRole('heading', { level: 1 }).querySelector('.badge')!.textContent).toBe('stopped');
     expect(screen.getByTestId('result-card').textContent).toMatch(/Stopped at your request.*Stopped after step 23/);
     expect(screen.getByRole('region', { name: 'Progress' }).textContent).toMatch(/Step 23 of 40.*best loss 2\.7000 at step 23/);
+  });
+
+  it('a resumed run stopped before its first metrics still shows the parent curve', async () => {
+    const a = api([started('C', { start_step: 20 }), checkpoint(20), finished('cancelled', 20)]);
+    render(
+      <ApiProvider client={a.client}>
+        <RunScreen runId="C" />
+      </ApiProvider>,
+    );
+    await screen.findByTestId('resumed-from');
+    await waitFor(() => expect(screen.getByTestId('chart-Loss').getAttribute('data-raw-points')).toBe('20'));
   });
 
   it('the parent links the run resumed from it', async () => {

@@ -116,7 +116,7 @@ export function RunScreen({ runId }: { runId: string }) {
         )}
         {!onGpu && latestValue(live.metrics, 'mem_gb') !== null && <p className="help">On the CPU: memory is the trainer process's resident memory.</p>}
       </section>
-      {(active || live.metrics.length > 0) && <RunCharts metrics={live.metrics} evals={live.evals} checkpointSteps={checkpointSteps} memoryLabel={onGpu ? 'GPU memory (trainer)' : 'Memory (process RSS)'} telemetry={view.telemetry} parent={lineage.parent} />}
+      {(active || live.metrics.length > 0 || (lineage.parent?.metrics.length ?? 0) > 0) && <RunCharts metrics={live.metrics} evals={live.evals} checkpointSteps={checkpointSteps} memoryLabel={onGpu ? 'GPU memory (trainer)' : 'Memory (process RSS)'} telemetry={view.telemetry} parent={lineage.parent} />}
       <section className="card" aria-label="Log">
         <h3>Log</h3>
         <LogTail lines={live.logs.map((l) => ({ level: l.level, text: l.message }))} />
