@@ -108,7 +108,7 @@ describe('RunScreen', () => {
     const card = await screen.findByTestId('result-card');
     expect(card.getAttribute('data-status')).toBe('crashed');
     expect(card.textContent).toContain('Killed');
-    expect(screen.getByRole('button', { name: 'Resume from the last checkpoint' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Resume from step-000002' })).toBeTruthy();
   });
 
   it('Stop calls runs.stop for this run', async () => {

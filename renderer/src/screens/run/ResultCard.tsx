@@ -33,6 +33,8 @@ const ERROR_TITLES: Record<string, string> = {
 
 export function ResultCard({ status, step, best, reportEvery = null, lastCheckpoint, error, logTail, onResume, onExport, onTry }: ResultCardProps) {
   if (status === 'running' || status === 'queued' || status === 'idle') return null;
+  // The buttons name the checkpoint they act on (step-000300), not just "the last one".
+  const checkpointName = lastCheckpoint?.split('/').at(-1) ?? '';
   const tone = status === 'completed' ? 'ok' : status === 'cancelled' ? '' : 'bad';
   return (
     <section className={`card alert ${tone}`} aria-label="Result" data-testid="result-card" data-status={status}>
@@ -82,17 +84,17 @@ export function ResultCard({ status, step, best, reportEvery = null, lastCheckpo
       <div className="row" style={{ marginTop: 8 }}>
         {onResume && lastCheckpoint && status !== 'completed' && (
           <button type="button" className="primary" onClick={onResume}>
-            Resume from the last checkpoint
+            Resume from {checkpointName}
           </button>
         )}
         {onExport && lastCheckpoint && (
           <button type="button" className={status === 'completed' ? 'primary' : ''} onClick={onExport}>
-            Export…
+            Export {checkpointName}…
           </button>
         )}
         {onTry && lastCheckpoint && (
           <button type="button" onClick={onTry}>
-            Try it
+            Try {checkpointName}
           </button>
         )}
       </div>
