@@ -137,3 +137,46 @@ def test_char_f1():
     assert predict.char_f1("abc", "xyz") == 0.0
     assert predict.char_f1("ab", "abcd") == pytest.approx(2 * 1 * 0.5 / 1.5)
     assert predict.char_f1("", "") == 1.0
+
+
+def test_multi_turn_history_is_laid_out_before_the_new_question(checkpoint, monkeypatch, capsys):
+    history = [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "apple"}]
+    loaded = predict.load_for_predict(checkpoint)
+    monkeypatch.setattr(predict, "load_for_predict", lambda path: loaded)
+    seen = {}
+    real_generate = loaded.model.generate
+
+    def spy(**kwargs):
+        seen["ids"] = kwargs["input_ids"][0].tolist()
+        return real_generate(**kwargs)
+
+    monkeypatch.setattr(loaded.model, "generate", spy)
+    code, events = run(
+        capsys, "--model", str(checkpoint), "--prompt", "And another?", "--history", json.dumps(history),
+        "--temperature", "0.7", "--top_p", "0.8", "--max_new_tokens", "5",
+    )
+    assert code == 0
+    expected = generation_prompt(
+        [*history, {"role": "user", "content": "And another?"}], loaded.tokenizer, mode="chat", max_src_len=1024
+    )
+    assert seen["ids"] == expected
+    finished = events[-1]
+    assert finished["type"] == "predict_finished"
+    # The speed of the answer: new tokens (at most max_new_tokens) and the time generate() took.
+    assert 1 <= finished["tokens"] <= 5 and finished["seconds"] > 0
+
+
+@pytest.mark.parametrize(
+    "history, problem",
+    [
+        ("not json", "not valid JSON"),
+        ('{"role": "user"}', "JSON list"),
+        ('[{"role": "assistant", "content": "hi"}]', "turn 1 must be"),
+        ('[{"role": "user", "content": "hi"}]', "ends on a user turn"),
+    ],
+)
+def test_bad_history_is_refused_with_what_to_do(checkpoint, capsys, history, problem):
+    code, events = run(capsys, "--model", str(checkpoint), "--prompt", "hi", "--history", history, "--greedy")
+    assert code == 1
+    error = [e for e in events if e["type"] == "log" and e["level"] == "error"][0]
+    assert problem in error["error"]["message"] and error["error"]["hint"]

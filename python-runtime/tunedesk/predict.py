@@ -31,6 +31,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--file", help="JSONL of samples (the training formats); references are compared when present"
     )
     parser.add_argument("--out", help="with --file: where to write {prompt, prediction, reference} lines")
+    parser.add_argument(
+        "--history",
+        default=None,
+        help='with --prompt: the earlier turns of a chat as JSON, [{"role": "user"|"assistant", "content": ...}, ...]',
+    )
     parser.add_argument("--max_new_tokens", type=int, default=128)
     parser.add_argument("--greedy", action="store_true", help="deterministic: always the most likely token")
     parser.add_argument("--temperature", type=float, default=0.8)
@@ -138,7 +143,34 @@ class TokenEvents:
             self.text = text
 
 
-def generate(loaded: Loaded, messages: list[dict], args: argparse.Namespace, events: EventWriter) -> str:
+def parse_history(text: str | None) -> list[dict]:
+    """The earlier turns of a multi-turn chat: alternating user/assistant messages, oldest first."""
+    if not text:
+        return []
+    try:
+        turns = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--history is not valid JSON ({exc.msg})", 'Pass [{"role": "user", "content": "..."}, ...].') from exc
+    if not isinstance(turns, list):
+        raise ConfigError("--history must be a JSON list of turns", 'Pass [{"role": "user", "content": "..."}, ...].')
+    for number, turn in enumerate(turns, start=1):
+        expected = "user" if number % 2 else "assistant"
+        if not isinstance(turn, dict) or turn.get("role") != expected or not isinstance(turn.get("content"), str):
+            raise ConfigError(
+                f"--history turn {number} must be {{'role': '{expected}', 'content': <text>}}",
+                "Turns alternate user, assistant, user, ... and the new --prompt is the next user turn.",
+            )
+    if len(turns) % 2:
+        raise ConfigError("--history ends on a user turn", "End the history on the assistant's answer; --prompt is the next question.")
+    return [{"role": turn["role"], "content": turn["content"]} for turn in turns]
+
+
+def generate(
+    loaded: Loaded, messages: list[dict], args: argparse.Namespace, events: EventWriter, stats: dict | None = None
+) -> str:
+    """The answer to ``messages``; ``stats`` (when given) receives tokens and seconds, for tokens/s."""
+    import time
+
     import torch
 
     from tunedesk.data import generation_prompt
@@ -154,10 +186,14 @@ def generate(loaded: Loaded, messages: list[dict], args: argparse.Namespace, eve
     tokenizer = loaded.tokenizer
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     input_ids = torch.tensor([ids], device=next(loaded.model.parameters()).device)
+    started = time.perf_counter()
     with torch.no_grad():
         output = loaded.model.generate(
             input_ids=input_ids, attention_mask=torch.ones_like(input_ids), pad_token_id=pad, **options
         )
+    # Speed of this answer, for the Try screen's tokens/s: new tokens over the wall time of generate().
+    if stats is not None:
+        stats.update(tokens=int(output.shape[1] - len(ids)), seconds=round(time.perf_counter() - started, 4))
     answer = tokenizer.decode(output[0, len(ids) :].tolist(), skip_special_tokens=True)
     return answer
 
@@ -254,8 +290,10 @@ def main(argv: list[str]) -> int:
             loaded.mode = args.mode or loaded.mode
             loaded.max_src_len = args.max_src_len or loaded.max_src_len
             if args.prompt is not None:
-                text = generate(loaded, [{"role": "user", "content": args.prompt}], args, events)
-                events.emit("predict_finished", text=text)
+                messages = [*parse_history(args.history), {"role": "user", "content": args.prompt}]
+                stats: dict = {}
+                text = generate(loaded, messages, args, events, stats)
+                events.emit("predict_finished", text=text, **stats)
                 print(text, file=sys.stderr)
                 return 0
             return _predict_file(loaded, args, events)

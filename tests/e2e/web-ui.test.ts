@@ -127,7 +127,27 @@ describe.skipIf(missing !== null)('TuneDesk in the browser', () => {
     await row.getByRole('button', { expanded: false }).click();
     await expect.poll(() => page.locator('[data-testid=checkpoints] tr[data-checkpoint]').count()).toBeGreaterThanOrEqual(1);
     await shot(page, 'stop', '7-runs-list');
-  });
+
+    // Resume keeps the story: the checkpoint's own Resume button (named after it) starts a run that
+    // links its parent, draws the parent's curve first, and the list links both ways, at 800x600 too.
+    const checkpointRow = page.locator('[data-testid=checkpoints] tr[data-checkpoint]').last();
+    const checkpointName = await checkpointRow.getAttribute('data-checkpoint');
+    await checkpointRow.getByRole('button', { name: `Resume from ${checkpointName} of ${runId}` }).click();
+    await page.getByTestId('resumed-from').waitFor({ timeout: 60_000 });
+    const childId = decodeURIComponent(new URL(page.url()).hash.replace('#/run/', ''));
+    await callApi(server, 'runs.stop', { runId: childId });
+    expect(await page.getByTestId('resumed-from').getByRole('link').textContent()).toBe(runId);
+    await expect.poll(() => chart('Loss').getAttribute('data-first-x'), { timeout: 60_000 }).toBe('1'); // the parent's first step
+    await page.setViewportSize({ width: 800, height: 600 });
+    await go('#/runs');
+    await page.locator(`tr[data-run="${childId}"] [data-testid=run-lineage]`).waitFor();
+    expect(await page.locator(`tr[data-run="${runId}"] [data-testid=run-lineage]`).textContent()).toContain(`resumed as ${childId}`);
+    // Nothing hidden to the right: the page is no wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+    await shot(page, 'stop', '8-runs-800x600');
+    expect((await page.request.get(`${server.base}/favicon.svg`)).status()).toBe(200);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }, 240_000);
 
   it('(a) the one-click demo: charts fill, the run completes, its checkpoint is listed, an export is verified', async () => {
     // The first screen, exactly as a newcomer sees it: one click makes the demo model (in this

@@ -116,6 +116,10 @@ describe('argv', () => {
     expect(predictArgs({ model: '/m', prompt: 'p', greedy: false, temperature: 0.5, maxNewTokens: 9 })).toEqual(
       ['predict', '--model', '/m', '--prompt', 'p', '--max_new_tokens', '9', '--temperature', '0.5'],
     );
+    const history = [{ role: 'user' as const, content: 'q1' }, { role: 'assistant' as const, content: 'a1' }];
+    expect(predictArgs({ model: '/m', prompt: 'q2', greedy: false, topP: 0.8, history })).toEqual(
+      ['predict', '--model', '/m', '--prompt', 'q2', '--top_p', '0.8', '--history', JSON.stringify(history)],
+    );
   });
 });
 

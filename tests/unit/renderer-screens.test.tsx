@@ -108,7 +108,7 @@ describe('RunScreen', () => {
     const card = await screen.findByTestId('result-card');
     expect(card.getAttribute('data-status')).toBe('crashed');
     expect(card.textContent).toContain('Killed');
-    expect(screen.getByRole('button', { name: 'Resume from the last checkpoint' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Resume from step-000002' })).toBeTruthy();
   });
 
   it('Stop calls runs.stop for this run', async () => {
@@ -202,6 +202,10 @@ describe('Wizard method step', () => {
       </ApiProvider>,
     );
     await screen.findByTestId('recommendation');
+    // The memory bars are pictures with a label, not Tab stops (the row's radio is the one stop per plan).
+    const bars = [...document.querySelectorAll('.rec-row .bar')];
+    expect(bars.length).toBeGreaterThan(0);
+    expect(bars.filter((b) => b.hasAttribute('tabindex') || b.getAttribute('role') !== 'img')).toEqual([]);
     await waitFor(() => expect(useWizardStore.getState().draft.train_type).toBe('lora'));
     expect(useWizardStore.getState().draft.lora_module_name).toBe('q_proj,v_proj');
     expect(screen.queryByText('Full, ZeRO-3')).toBeNull();

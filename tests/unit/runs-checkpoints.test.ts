@@ -108,6 +108,21 @@ describe('runs and checkpoints from the run folders alone', () => {
     expect(cmp.configDiff).toEqual([{ key: 'learning_rate', values: { r1: 0.001, r2: 0.002 } }]);
   });
 
+  it('compares a LoRA and a Freeze run: a setting of the method a run did not use never shows as its value', async () => {
+    const ev = JSON.stringify({ v: 1, ts: 1, type: 'metrics', step: 1, epoch: 0, values: { loss: 4 } }) + '\n';
+    // run.json holds every trainer flag, defaults of the other methods included.
+    const common = { learning_rate: 0.001, lora_dim: 8, freeze_module_name: 'layers.27.', pre_seq_len: 16, trainable_layers: null };
+    makeRun('lo', ev, { config: { ...common, train_type: 'lora' } });
+    makeRun('fr', ev, { config: { ...common, train_type: 'freeze', trainable_layers: 2 } });
+    const cmp = await compareRuns(root, ['lo', 'fr']);
+    const byKey = Object.fromEntries(cmp.configDiff.map((d) => [d.key, d.values]));
+    expect(byKey.train_type).toEqual({ lo: 'lora', fr: 'freeze' });
+    expect(byKey.lora_dim).toEqual({ lo: 8 }); // the Freeze run has no LoRA rank
+    expect(byKey.freeze_module_name).toEqual({ fr: 'layers.27.' }); // nor the LoRA run a Freeze module list
+    expect(byKey.trainable_layers).toEqual({ fr: 2 });
+    expect(byKey.pre_seq_len).toBeUndefined(); // neither used P-Tuning
+  });
+
   it('deletes permanently only when asked, and builds each platform trash command', async () => {
     const dir = makeRun('old', golden('completed-run.jsonl'));
     expect(await deleteFolder(dir, { permanent: true })).toBe('deleted');

@@ -71,3 +71,26 @@ describe('run summary reducer', () => {
     expect(s.lastMetrics).toEqual({ loss: null });
   });
 });
+
+describe('the step the runs list shows agrees with the result card', () => {
+  const started = (extra: Record<string, unknown> = {}) =>
+    ({ v: 1, ts: 1, type: 'run_started', run_id: 'r', method: 'lora', engine: 'torch', model: '/m', total_steps: 355, trainable_params: 1, total_params: 2, config: {}, ...extra }) as TrainerEvent;
+  const metrics = (step: number) => ({ v: 1, ts: 1 + step, type: 'metrics', step, epoch: 0, values: { loss: 1 } }) as TrainerEvent;
+
+  it('a Stop after step 24 with metrics every 10 steps: the list says 24, not 20', () => {
+    const s = applyEvents(emptySummary('r', 'running'), [
+      started(),
+      metrics(10),
+      metrics(20),
+      { v: 1, ts: 30, type: 'checkpoint_saved', step: 24, path: 'checkpoints/step-000024' } as TrainerEvent,
+      { v: 1, ts: 31, type: 'run_finished', status: 'cancelled', step: 24 } as TrainerEvent,
+    ]);
+    expect(s.step).toBe(24);
+    expect(s.lastCheckpoint?.step).toBe(24);
+  });
+
+  it('a resumed run starts at its checkpoint step, before its first metrics line', () => {
+    const s = applyEvent(emptySummary('r', 'running'), started({ start_step: 35, resumed_from: '/runs/p/checkpoints/step-000035' }));
+    expect(s.step).toBe(35);
+  });
+});

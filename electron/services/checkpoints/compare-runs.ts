@@ -1,6 +1,7 @@
 // Comparing runs: every metric as one series per run, aligned on the union of the steps any run
 // logged (null where a run has no value at that step), and the run.json settings that differ.
 import { join } from 'node:path';
+import { settingsOfMethod } from '../../shared/method-settings';
 import { readEventsFile } from '../runs/events-tailer';
 import { readTrainerConfig } from '../runs/run-files';
 
@@ -8,6 +9,7 @@ export interface RunComparison {
   steps: number[];
   /** metric -> runId -> values aligned with `steps`. */
   series: Record<string, Record<string, (number | null)[]>>;
+  /** A run whose method does not use a setting has no value for it (undefined, shown as not used). */
   configDiff: { key: string; values: Record<string, unknown> }[];
 }
 
@@ -26,7 +28,8 @@ export async function compareRuns(runsRoot: string, runIds: string[], metrics?: 
       }
     });
     perRun.set(runId, byStep);
-    configs.set(runId, (await readTrainerConfig(dir).catch(() => null)) ?? {});
+    // Only the settings the run's method read: a LoRA run has no "freeze_module_name" to compare.
+    configs.set(runId, settingsOfMethod((await readTrainerConfig(dir).catch(() => null)) ?? {}));
   }
   const steps = [...new Set([...perRun.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
   const names = metrics ?? [...new Set([...perRun.values()].flatMap((m) => [...m.values()].flatMap((v) => Object.keys(v))))].sort();
@@ -37,7 +40,7 @@ export async function compareRuns(runsRoot: string, runIds: string[], metrics?: 
   }
   const keys = [...new Set([...configs.values()].flatMap((c) => Object.keys(c)))].filter((k) => !NOT_SETTINGS.has(k)).sort();
   const configDiff = keys
-    .map((key) => ({ key, values: Object.fromEntries(runIds.map((id) => [id, configs.get(id)?.[key] ?? null])) }))
-    .filter((d) => new Set(Object.values(d.values).map((v) => JSON.stringify(v))).size > 1);
+    .map((key) => ({ key, values: Object.fromEntries(runIds.flatMap((id) => (configs.get(id) && key in configs.get(id)! ? [[id, configs.get(id)![key]]] : []))) }))
+    .filter((d) => Object.keys(d.values).length < runIds.length || new Set(Object.values(d.values).map((v) => JSON.stringify(v ?? null))).size > 1);
   return { steps, series, configDiff };
 }

@@ -33,6 +33,7 @@ export const predictHandlers: HandlerMap<PredictCall> = {
         greedy: request.greedy,
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         ...(request.topP !== undefined ? { topP: request.topP } : {}),
+        ...(request.history?.length ? { history: request.history } : {}),
       },
       {
         signal,

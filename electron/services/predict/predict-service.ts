@@ -15,10 +15,12 @@ export interface PredictRequest {
   topP?: number;
   /** Prompt template override (glm, glm2, glm3, chat); default: the run's. */
   mode?: string;
+  /** Earlier turns of a chat (user, assistant, ...), laid out before the prompt with the run's template. */
+  history?: { role: 'user' | 'assistant'; content: string }[];
 }
 
 export type PredictOutcome =
-  | { status: 'completed'; text: string }
+  | { status: 'completed'; text: string; tokens?: number; seconds?: number }
   | { status: 'failed'; error: ClassifiedError; partial: string }
   | { status: 'cancelled'; partial: string };
 
@@ -34,12 +36,14 @@ export function predictArgs(request: PredictRequest): string[] {
   if (request.temperature !== undefined) args.push('--temperature', String(request.temperature));
   if (request.topP !== undefined) args.push('--top_p', String(request.topP));
   if (request.mode) args.push('--mode', request.mode);
+  if (request.history?.length) args.push('--history', JSON.stringify(request.history));
   return args;
 }
 
 export async function runPredict(request: PredictRequest, hooks: PredictHooks = {}): Promise<PredictOutcome> {
   let partial = '';
   let finished: string | null = null;
+  let stats: { tokens?: number; seconds?: number } = {};
   let failure: ClassifiedError | null = null;
   const result = await streamTrainerCommand(predictArgs(request), {
     ...hooks,
@@ -49,6 +53,8 @@ export async function runPredict(request: PredictRequest, hooks: PredictHooks = 
         hooks.onToken?.(event.text, event.index);
       } else if (event.type === 'predict_finished') {
         finished = event.text;
+        const { tokens, seconds } = event as Record<string, unknown>;
+        stats = { ...(typeof tokens === 'number' ? { tokens } : {}), ...(typeof seconds === 'number' ? { seconds } : {}) };
       } else if (event.type === 'log' && event.level === 'error') {
         // The trainer attaches the classified error {kind, message, hint} to its error log line.
         const parsed = classifiedErrorSchema.safeParse((event as Record<string, unknown>).error);
@@ -57,7 +63,7 @@ export async function runPredict(request: PredictRequest, hooks: PredictHooks = 
     },
   });
   if (result.cancelled) return { status: 'cancelled', partial };
-  if (finished !== null && result.exitCode === 0) return { status: 'completed', text: finished };
+  if (finished !== null && result.exitCode === 0) return { status: 'completed', text: finished, ...stats };
   if (failure) return { status: 'failed', error: failure, partial };
   const tail = result.stderrTail.slice(-2).join(' / ');
   const message = result.startError ? `the trainer Python could not start: ${result.startError}` : `predict ended (exit ${result.exitCode}) without an answer${tail ? `: ${tail}` : ''}`;

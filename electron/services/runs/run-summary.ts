@@ -98,6 +98,8 @@ export function applyEvent(summary: RunSummary, event: TrainerEvent): RunSummary
       s.model = event.model;
       s.totalSteps = event.total_steps;
       s.startedAt = s.startedAt ?? event.ts;
+      // A resumed run starts at its checkpoint's step, not at 0 (before its first metrics line).
+      if (typeof event.start_step === 'number') s.step = Math.max(s.step, event.start_step);
       break;
     case 'metrics': {
       s.step = event.step;
@@ -122,6 +124,9 @@ export function applyEvent(summary: RunSummary, event: TrainerEvent): RunSummary
       break;
     case 'checkpoint_saved':
       s.lastCheckpoint = { step: event.step, path: event.path };
+      // Metrics come every N steps; a checkpoint (e.g. the one Stop saves) can be later: the step
+      // shown in the runs list must be the one the result card names.
+      s.step = Math.max(s.step, event.step);
       break;
     case 'log':
       if (event.level !== 'info') s.lastWarning = event.message;
@@ -129,6 +134,7 @@ export function applyEvent(summary: RunSummary, event: TrainerEvent): RunSummary
     case 'run_finished':
       s.status = event.status;
       s.finishedAt = event.ts;
+      if (typeof event.step === 'number') s.step = Math.max(s.step, event.step);
       s.error = event.error ?? null;
       s.etaSeconds = event.status === 'completed' ? 0 : null;
       break;

@@ -8,7 +8,8 @@ import { localPath } from './path-field';
 const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a run id is letters, digits, ".", "_" and "-"').max(200);
 
 export const predictOutcomeSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('completed'), text: z.string() }),
+  // tokens and seconds: how many new tokens the answer has and how long generating them took (tokens/s).
+  z.object({ status: z.literal('completed'), text: z.string(), tokens: z.number().int().min(0).optional(), seconds: z.number().min(0).optional() }),
   z.object({ status: z.literal('failed'), error: classifiedErrorSchema, partial: z.string() }),
   z.object({ status: z.literal('cancelled'), partial: z.string() }),
 ]);
@@ -26,6 +27,14 @@ export const predictCalls = {
       greedy: z.boolean().default(true),
       temperature: z.number().gt(0).max(5).optional(),
       topP: z.number().gt(0).max(1).optional(),
+      /** Earlier turns of a chat, oldest first, alternating user/assistant; the prompt is the next user turn. */
+      history: z
+        .array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string().max(20_000) }))
+        .max(64)
+        .refine((turns) => turns.every((t, i) => t.role === (i % 2 === 0 ? 'user' : 'assistant')) && turns.length % 2 === 0, {
+          message: 'turns alternate user, assistant, ... and end on an assistant answer',
+        })
+        .optional(),
     }),
     z.object({ jobId: z.string(), model: z.string() }),
   ),

@@ -27,21 +27,33 @@ export interface MetricChartProps {
   domain: Domain | null;
   onDomainChange(domain: Domain | null): void;
   unit?: string;
+  /** The y axis title (what is measured, with its unit); the x axis is always the optimizer step. */
+  yLabel?: string;
+  /** Start the y axis at zero (memory, throughput): a range cut to the data exaggerates small changes. */
+  yFromZero?: boolean;
   /** Points per line after downsampling; about one per horizontal pixel pair. */
   maxPoints?: number;
-  /** Vertical markers, e.g. checkpoints. */
-  markers?: readonly { x: number; label: string }[];
+  /** Vertical markers, e.g. checkpoints (dashed) or the point a resumed run continues from (solid); the legend names each kind. */
+  markers?: readonly ChartMarker[];
   height?: number;
 }
 
-const PAD = { left: 58, right: 14, top: 10, bottom: 24 };
+// Room for the tick labels plus the rotated y title on the left and the x title below.
+export interface ChartMarker {
+  x: number;
+  label: string;
+  solid?: boolean;
+}
+
+const PAD = { left: 72, right: 14, top: 10, bottom: 38 };
+export const X_AXIS_TITLE = 'optimizer step';
 
 interface Hover {
   x: number;
   values: { label: string; color: string; y: number }[];
 }
 
-export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoints = 500, markers, height }: MetricChartProps) {
+export function MetricChart({ title, lines, domain, onDomainChange, unit, yLabel, yFromZero, maxPoints = 500, markers, height }: MetricChartProps) {
   const bodyRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 600, height: height ?? 220 });
   useEffect(() => {
@@ -64,7 +76,9 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
 
   const plotW = size.width - PAD.left - PAD.right;
   const plotH = size.height - PAD.top - PAD.bottom;
-  const yAxis = data.yExtent ? niceTicks(data.yExtent) : null;
+  const yExtent: [number, number] | null = data.yExtent && yFromZero ? [Math.min(0, data.yExtent[0]), Math.max(data.yExtent[1], 0)] : data.yExtent;
+  const yAxis = yExtent ? niceTicks(yExtent) : null;
+  const markerKinds = [...new Map((markers ?? []).map((m) => [m.label, m])).values()];
   const yStep = yAxis && yAxis.ticks.length > 1 ? yAxis.ticks[1]! - yAxis.ticks[0]! : 1;
   // x is the optimizer step: integer ticks inside the view only.
   const xTicks = view ? niceTicks([view[0], view[1]], 6).ticks.filter((t) => t >= view[0] && t <= view[1] && Number.isInteger(t)) : [];
@@ -134,8 +148,13 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
               {l.label} {v === null ? '—' : `${formatValue(v)}${unit ? ` ${unit}` : ''}`}
             </span>
           ))}
+          {markerKinds.map((m) => (
+            <span key={`marker-${m.label}`} className={`marker-key${m.solid ? ' solid' : ''}`} data-testid="marker-legend">
+              {m.label}
+            </span>
+          ))}
           {domain && (
-            <button type="button" onClick={() => onDomainChange(null)} style={{ marginLeft: 8, padding: '0 8px' }}>
+            <button type="button" onClick={() => onDomainChange(null)} style={{ marginLeft: 8, padding: '0 8px' }} aria-label={`Reset zoom of the ${title} chart`}>
               Reset zoom
             </button>
           )}
@@ -175,10 +194,16 @@ export function MetricChart({ title, lines, domain, onDomainChange, unit, maxPoi
               </text>
             ))}
             <line x1={PAD.left} x2={PAD.left + plotW} y1={PAD.top + plotH} y2={PAD.top + plotH} stroke="var(--muted)" />
+            <text x={PAD.left + plotW / 2} y={PAD.top + plotH + 32} textAnchor="middle" className="axis-title" data-axis="x">
+              {X_AXIS_TITLE}
+            </text>
+            <text transform={`translate(14 ${PAD.top + plotH / 2}) rotate(-90)`} textAnchor="middle" className="axis-title" data-axis="y">
+              {yLabel ?? (unit ? `${title} (${unit})` : title)}
+            </text>
             <g clipPath={`url(#${clipId})`}>
               {markers?.map((m) =>
                 m.x >= view![0] && m.x <= view![1] ? (
-                  <line key={`${m.label}-${m.x}`} x1={px(m.x)} x2={px(m.x)} y1={PAD.top} y2={PAD.top + plotH} stroke="var(--muted)" strokeDasharray="3 3">
+                  <line key={`${m.label}-${m.x}`} x1={px(m.x)} x2={px(m.x)} y1={PAD.top} y2={PAD.top + plotH} stroke={m.solid ? 'var(--text)' : 'var(--muted)'} strokeDasharray={m.solid ? undefined : '3 3'}>
                     <title>{`${m.label} at step ${m.x}`}</title>
                   </line>
                 ) : null,

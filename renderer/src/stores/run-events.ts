@@ -108,6 +108,8 @@ export function applyEvents(state: RunLiveState, events: readonly TrainerEvent[]
         next.totalParams = event.total_params;
         next.config = event.config;
         next.startedTs = event.ts;
+        // A resumed run starts at its checkpoint's step: the progress bar must not say 0 until its first metrics.
+        if (typeof event.start_step === 'number') next.step = Math.max(next.step, event.start_step);
         if (next.status === 'idle' || next.status === 'queued') next.status = 'running';
         break;
       case 'metrics': {

@@ -80,6 +80,17 @@ export function selectProgress(state: RunLiveState, window = 20): Progress {
   return { step, totalSteps, fraction, etaSeconds, stepsPerSecond };
 }
 
+/** The highest value so far at each point (nulls stay null): a "peak" line that never goes down,
+ * starting from `start` (a resumed run continues its parent's peak). */
+export function runningMax(ys: readonly (number | null)[], start: number | null = null): (number | null)[] {
+  let max = start;
+  return ys.map((y) => {
+    if (typeof y !== 'number' || !Number.isFinite(y)) return null;
+    max = max === null ? y : Math.max(max, y);
+    return max;
+  });
+}
+
 /** Lowest finite training loss so far, or null. */
 export function bestLoss(points: readonly MetricPoint[]): number | null {
   let best: number | null = null;
@@ -89,6 +100,21 @@ export function bestLoss(points: readonly MetricPoint[]): number | null {
   }
   return best;
 }
+
+/** The lowest logged loss and its step. Each logged loss is the average over the steps since the
+ * previous report (show_loss_step), so it is not the loss a checkpoint records (its last step's). */
+export function bestLossPoint(points: readonly MetricPoint[]): { loss: number; step: number } | null {
+  let best: { loss: number; step: number } | null = null;
+  for (const p of points) {
+    const v = p.values.loss;
+    if (typeof v === 'number' && Number.isFinite(v) && (best === null || v < best.loss)) best = { loss: v, step: p.step };
+  }
+  return best;
+}
+
+/** What a run's status badge says: the same word as the banner ("stopped" for a cancelled run). */
+export const STATUS_WORDS: Record<string, string> = { cancelled: 'stopped' };
+export const statusWord = (status: string): string => STATUS_WORDS[status] ?? status;
 
 /** Most recent finite value of a metric (e.g. mem_gb: GPU allocated, or CPU resident memory). */
 export function latestValue(points: readonly MetricPoint[], key: string): number | null {

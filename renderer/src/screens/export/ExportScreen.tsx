@@ -85,7 +85,7 @@ export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint 
                 {checkpoints.map((c) => (
                   <option key={c.name} value={c.name}>
                     {c.name}
-                    {c.loss !== null ? ` — loss ${c.loss.toFixed(3)}` : ''}
+                    {c.loss !== null ? ` — last-step loss ${c.loss.toFixed(4)}` : ''}
                   </option>
                 ))}
               </select>

@@ -7,7 +7,10 @@ import type { RunStatus } from '../../stores/run-events';
 export interface ResultCardProps {
   status: RunStatus;
   step: number;
-  bestLoss: number | null;
+  /** The lowest logged loss and its step (each logged loss averages the steps since the previous report). */
+  best: { loss: number; step: number } | null;
+  /** show_loss_step: how many steps each logged loss averages. */
+  reportEvery?: number | null;
   lastCheckpoint: string | null;
   error: ClassifiedError | null;
   logTail: readonly string[];
@@ -28,8 +31,10 @@ const ERROR_TITLES: Record<string, string> = {
   verification: 'Verification failed',
 };
 
-export function ResultCard({ status, step, bestLoss, lastCheckpoint, error, logTail, onResume, onExport, onTry }: ResultCardProps) {
+export function ResultCard({ status, step, best, reportEvery = null, lastCheckpoint, error, logTail, onResume, onExport, onTry }: ResultCardProps) {
   if (status === 'running' || status === 'queued' || status === 'idle') return null;
+  // The buttons name the checkpoint they act on (step-000300), not just "the last one".
+  const checkpointName = lastCheckpoint?.split('/').at(-1) ?? '';
   const tone = status === 'completed' ? 'ok' : status === 'cancelled' ? '' : 'bad';
   return (
     <section className={`card alert ${tone}`} aria-label="Result" data-testid="result-card" data-status={status}>
@@ -37,8 +42,11 @@ export function ResultCard({ status, step, bestLoss, lastCheckpoint, error, logT
         <>
           <h2>Training completed</h2>
           <p>
-            {step} steps{bestLoss !== null ? `, best loss ${bestLoss.toFixed(4)}` : ''}.
-            {lastCheckpoint ? ` The final checkpoint is ${lastCheckpoint}.` : ''}
+            {step} steps
+            {best !== null
+              ? `, best loss ${best.loss.toFixed(4)} at step ${best.step}${reportEvery && reportEvery > 1 ? ` (an average of ${reportEvery} steps)` : ''}`
+              : ''}
+            .{lastCheckpoint ? ` The final checkpoint is ${lastCheckpoint}; the loss listed with it is its last step's.` : ''}
           </p>
         </>
       )}
@@ -76,17 +84,17 @@ export function ResultCard({ status, step, bestLoss, lastCheckpoint, error, logT
       <div className="row" style={{ marginTop: 8 }}>
         {onResume && lastCheckpoint && status !== 'completed' && (
           <button type="button" className="primary" onClick={onResume}>
-            Resume from the last checkpoint
+            Resume from {checkpointName}
           </button>
         )}
         {onExport && lastCheckpoint && (
           <button type="button" className={status === 'completed' ? 'primary' : ''} onClick={onExport}>
-            Export…
+            Export {checkpointName}…
           </button>
         )}
         {onTry && lastCheckpoint && (
           <button type="button" onClick={onTry}>
-            Try it
+            Try {checkpointName}
           </button>
         )}
       </div>

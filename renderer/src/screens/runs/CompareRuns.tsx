@@ -5,6 +5,39 @@ import { MetricChart } from '../../charts/MetricChart';
 import type { ChartLine, Domain } from '../../charts/chart-data';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useCall } from '../../components/useCall';
+import { METHOD_NAMES, SETTINGS } from '../../stores/train-settings';
+
+/** Metric keys as people say them, with the unit of their values. */
+export const METRIC_NAMES: Record<string, { title: string; unit?: string }> = {
+  loss: { title: 'Training loss' },
+  eval_loss: { title: 'Eval loss' },
+  lr: { title: 'Learning rate' },
+  grad_norm: { title: 'Gradient norm' },
+  tokens_per_s: { title: 'Tokens per second', unit: 'tokens/s' },
+  samples_per_s: { title: 'Samples per second', unit: 'samples/s' },
+  mem_gb: { title: 'Memory', unit: 'GiB' },
+  mem_peak_gb: { title: 'Peak memory', unit: 'GiB' },
+};
+export const metricTitle = (key: string) => METRIC_NAMES[key]?.title ?? key.replace(/_/g, ' ');
+
+const SETTING_LABELS: Record<string, string> = {
+  ...Object.fromEntries(SETTINGS.map((s) => [s.key, s.label])),
+  train_type: 'Method',
+  model_name_or_path: 'Base model',
+  train_path: 'Training data',
+  eval_path: 'Eval data',
+};
+
+/** A setting's value in words: the method's name, yes/no, a plain number; "not used" where the run's method has no such setting. */
+export function settingText(key: string, value: unknown): string {
+  if (value === undefined) return 'not used by this method';
+  if (value === null || value === '') return 'default';
+  if (key === 'train_type' && typeof value === 'string') return METHOD_NAMES[value] ?? value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') return String(Number(value.toPrecision(6)));
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
 
 const COLORS = ['var(--chart-1)', 'var(--chart-2)', 'var(--chart-3)', 'var(--chart-4)', 'var(--chart-5)'];
 
@@ -39,7 +72,15 @@ export function CompareRuns({ runIds }: { runIds: string[] }) {
       <ErrorNote error={cmp.error} />
       <div className="grid charts">
         {charts.map((c) => (
-          <MetricChart key={c.metric} title={c.metric} lines={c.lines} domain={domain} onDomainChange={setDomain} />
+          <MetricChart
+            key={c.metric}
+            title={metricTitle(c.metric)}
+            unit={METRIC_NAMES[c.metric]?.unit}
+            yFromZero={c.metric !== 'loss' && c.metric !== 'eval_loss'}
+            lines={c.lines}
+            domain={domain}
+            onDomainChange={setDomain}
+          />
         ))}
       </div>
       {cmp.data && (
@@ -62,10 +103,12 @@ export function CompareRuns({ runIds }: { runIds: string[] }) {
               <tbody>
                 {cmp.data.configDiff.map((d) => (
                   <tr key={d.key}>
-                    <td className="mono">{d.key}</td>
+                    <th scope="row" style={{ fontWeight: 500 }}>
+                      {SETTING_LABELS[d.key] ?? d.key.replace(/_/g, ' ')} <span className="mono help">{d.key}</span>
+                    </th>
                     {runIds.map((id) => (
-                      <td key={id} className="mono">
-                        {d.values[id] === undefined ? '—' : JSON.stringify(d.values[id])}
+                      <td key={id} className={d.values[id] === undefined ? 'help' : 'num'} style={{ overflowWrap: 'anywhere' }}>
+                        {settingText(d.key, d.values[id])}
                       </td>
                     ))}
                   </tr>

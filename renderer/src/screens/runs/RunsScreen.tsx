@@ -7,7 +7,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { toUiError, useCall } from '../../components/useCall';
 import { navigate } from '../../route';
-import { formatDuration } from '../../stores/run-selectors';
+import { formatDuration, statusWord } from '../../stores/run-selectors';
 import { formatBytes } from '../wizard/format';
 import { CompareRuns } from './CompareRuns';
 
@@ -48,7 +48,9 @@ export function RunsScreen({ compare }: { compare: string[] }) {
               <th scope="col">Status</th>
               <th scope="col">Method</th>
               <th scope="col">Base model</th>
-              <th scope="col">Best loss</th>
+              <th scope="col" title="The lowest logged loss; each is an average over the steps since the previous report, so a checkpoint's last-step loss can differ">
+                Best loss
+              </th>
               <th scope="col">Steps</th>
               <th scope="col">Duration</th>
               <th scope="col">Checkpoints</th>
@@ -56,7 +58,7 @@ export function RunsScreen({ compare }: { compare: string[] }) {
           </thead>
           <tbody>
             {list.data.runs.map((r) => (
-              <RunRow key={r.runId} run={r} selected={selected.includes(r.runId)} onToggle={() => toggle(r.runId)} open={open === r.runId} onOpen={() => setOpen(open === r.runId ? null : r.runId)} onChanged={list.reload} />
+              <RunRow key={r.runId} run={r} resumedAs={list.data!.runs.filter((c) => c.parent?.run_id === r.runId).map((c) => c.runId)} selected={selected.includes(r.runId)} onToggle={() => toggle(r.runId)} open={open === r.runId} onOpen={() => setOpen(open === r.runId ? null : r.runId)} onChanged={list.reload} />
             ))}
           </tbody>
         </table>
@@ -66,7 +68,7 @@ export function RunsScreen({ compare }: { compare: string[] }) {
   );
 }
 
-function RunRow({ run, selected, onToggle, open, onOpen, onChanged }: { run: Listing; selected: boolean; onToggle(): void; open: boolean; onOpen(): void; onChanged(): void }) {
+function RunRow({ run, resumedAs, selected, onToggle, open, onOpen, onChanged }: { run: Listing; resumedAs: string[]; selected: boolean; onToggle(): void; open: boolean; onOpen(): void; onChanged(): void }) {
   const complete = run.checkpoints.filter((c) => c.complete).length;
   return (
     <>
@@ -76,9 +78,12 @@ function RunRow({ run, selected, onToggle, open, onOpen, onChanged }: { run: Lis
         </td>
         <td>
           <a href={`#/run/${encodeURIComponent(run.runId)}`}>{run.runId}</a>
+          <RunLineageNote parent={run.parent} resumedAs={resumedAs} />
         </td>
         <td>
-          <span className={`badge status-${run.status}`}>{run.status}</span>
+          <span className={`badge status-${run.status}`} data-status={run.status}>
+            {statusWord(run.status)}
+          </span>
         </td>
         <td>{run.method ?? '—'}</td>
         <td title={run.model ?? ''} style={{ maxWidth: 260, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
@@ -128,7 +133,7 @@ function CheckpointList({ run, onChanged }: { run: Listing; onChanged(): void })
             <tr key={c.name} data-checkpoint={c.name}>
               <td className="mono">{c.name}</td>
               <td className="num">step {c.step ?? '?'}</td>
-              <td className="num">{c.loss === null ? '' : `loss ${c.loss.toFixed(4)}`}</td>
+              <td className="num">{c.loss === null ? '' : `last-step loss ${c.loss.toFixed(4)}`}</td>
               <td className="num">{formatBytes(c.sizeBytes)}</td>
               <td>
                 {c.complete ? (
@@ -141,18 +146,20 @@ function CheckpointList({ run, onChanged }: { run: Listing; onChanged(): void })
                           navigate({ screen: 'run', runId: r.summary.runId });
                         })
                       }
+                      aria-label={`Resume from ${c.name} of ${run.runId}`}
                     >
                       Resume
                     </button>
-                    <button type="button" onClick={() => navigate({ screen: 'export', runId: run.runId, checkpoint: c.name })}>
+                    <button type="button" onClick={() => navigate({ screen: 'export', runId: run.runId, checkpoint: c.name })} aria-label={`Export ${c.name} of ${run.runId}`}>
                       Export
                     </button>
-                    <button type="button" onClick={() => navigate({ screen: 'try', runId: run.runId, checkpoint: c.name })}>
+                    <button type="button" onClick={() => navigate({ screen: 'try', runId: run.runId, checkpoint: c.name })} aria-label={`Try ${c.name} of ${run.runId}`}>
                       Try
                     </button>
                     <button
                       type="button"
                       className="danger"
+                      aria-label={`Delete ${c.name} of ${run.runId}`}
                       onClick={() =>
                         act(async () => {
                           if (!window.confirm(`Delete ${c.name} of ${run.runId}? It goes to the trash where there is one.`)) return;
@@ -174,6 +181,32 @@ function CheckpointList({ run, onChanged }: { run: Listing; onChanged(): void })
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** Under the run id: where a resumed run comes from, and the runs resumed from this one (links both ways). */
+function RunLineageNote({ parent, resumedAs }: { parent: Listing['parent']; resumedAs: string[] }) {
+  if (!parent && resumedAs.length === 0) return null;
+  const link = (id: string) => <a href={`#/run/${encodeURIComponent(id)}`}>{id}</a>;
+  return (
+    <div className="help lineage" data-testid="run-lineage">
+      {parent && (
+        <div>
+          ↳ resumed from {link(parent.run_id)} at {parent.checkpoint.replace(/^checkpoints\//, '')}
+        </div>
+      )}
+      {resumedAs.length > 0 && (
+        <div>
+          ↪ resumed as{' '}
+          {resumedAs.map((id, i) => (
+            <span key={id}>
+              {i > 0 && ', '}
+              {link(id)}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
 }

@@ -103,7 +103,7 @@ function RecommendationTable({ rec }: { rec: Recommendation }) {
                 {row.label}
                 {row.planId === rec.best && <span className="badge ok">recommended</span>}
               </label>
-              <div className={`bar ${bar.tone === 'off' ? '' : bar.tone}`} style={{ height: 14 }} title={breakdown} aria-label={`${formatBytes(row.estimate.perGpuBytes)}: ${breakdown}`} tabIndex={0}>
+              <div className={`bar ${bar.tone === 'off' ? '' : bar.tone}`} style={{ height: 14 }} title={breakdown} role="img" aria-label={`${formatBytes(row.estimate.perGpuBytes)}: ${breakdown}`}>
                 <div style={{ width: `${bar.fraction * 100}%`, opacity: bar.tone === 'off' ? 0.3 : 1 }} />
                 {bar.budgetAt !== null && <span className="budget-line" style={{ left: `${bar.budgetAt * 100}%` }} />}
               </div>
