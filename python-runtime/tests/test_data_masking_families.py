@@ -25,6 +25,7 @@ END_OF_TURN = {
     "qwen2.5": ["<|im_end|>", "<|im_end|>"],
     "qwen3": ["<|im_end|>", "<|im_end|>"],
     "mistral": ["</s>", "</s>"],
+    "mistral-legacy": ["</s>", "</s>"],
     "gemma": ["<end_of_turn>", "<end_of_turn>"],
     "phi3": ["<|end|>", "<|end|>"],
     "glm4": ["<|user|>", "<|endoftext|>"],  # GLM-4 stops at the next role marker; eos closes the last
