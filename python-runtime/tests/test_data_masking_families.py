@@ -68,7 +68,7 @@ def test_ids_are_the_full_rendering_and_every_answer_is_learned(family):
     assert runs == expected
 
 
-@pytest.mark.parametrize("family", ["phi3", "qwen2.5", "llama3"])
+@pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_generation_prompt_is_a_prefix_of_the_training_ids(family):
     tok = family_tokenizer(family)
     feature = encode(tok, CONVERSATION)
