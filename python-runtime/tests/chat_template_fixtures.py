@@ -1,9 +1,10 @@
 """Tiny tokenizers carrying the PUBLISHED chat templates of every family the trainer supports.
 
 The templates are copied from each model's tokenizer_config.json (Meta-Llama-3-8B-Instruct,
-Qwen2-7B-Instruct, Qwen2.5-7B-Instruct, Qwen3-8B, Mistral-7B-Instruct-v0.2, gemma-2-2b-it,
-Phi-3-mini-4k-instruct, glm-4-9b-chat-hf, chatglm3-6b; GLM-4's long built-in tool descriptions other than
-"function" are left out). The vocabulary is a small byte-level BPE; what matters for masking is
+Qwen2-7B-Instruct, Qwen2.5-7B-Instruct, Qwen3-8B, Mistral-7B-Instruct-v0.2 as published now and as
+first released, gemma-2-2b-it, Phi-3-mini-4k-instruct, glm-4-9b-chat, chatglm3-6b; GLM-4's long
+built-in tool descriptions other than "function" are left out). The comment above each template
+names the published copy it was checked against, and says where none was found. The vocabulary is a small byte-level BPE; what matters for masking is
 that each family's special tokens are single special tokens with the published flags (Phi-3's
 <|end|> eats the newline after it: rstrip=True, the cause of the old split-inside-a-token bug).
 """
@@ -33,9 +34,9 @@ QWEN2 = (
     "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 
-# Qwen/Qwen2.5-7B-Instruct tokenizer_config.json (tool-calling version). NOT found verbatim in the
-# search index: checked line by line from memory and against renderings of it quoted in public
-# repositories (modelscope/AgentJet documents/tokenizer_nodes.md: tool calls, default system text).
+# Qwen/Qwen2.5-7B-Instruct tokenizer_config.json (the same template ships with every Qwen2.5-*-Instruct).
+# Checked character for character against a copy citing
+# huggingface.co/Qwen/Qwen2.5-0.5B-Instruct/blob/7ae557604adf67be50417f59c2c2f167def9a775/tokenizer_config.json#L198.
 QWEN25 = """{%- if tools %}
     {{- '<|im_start|>system\\n' }}
     {%- if messages[0]['role'] == 'system' %}
@@ -92,6 +93,10 @@ QWEN25 = """{%- if tools %}
 {%- endif %}
 """
 
+# Qwen/Qwen3-8B tokenizer_config.json as on its main branch now (checked character for character
+# against a copy citing huggingface.co/Qwen/Qwen3-8B/blob/main/tokenizer_config.json#L230). It differs
+# from the first Qwen3 release only for non-string content and reasoning_content: both render string
+# conversations identically.
 QWEN3 = """{%- if tools %}
     {{- '<|im_start|>system\\n' }}
     {%- if messages[0].role == 'system' %}
@@ -111,23 +116,27 @@ QWEN3 = """{%- if tools %}
 {%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
 {%- for message in messages[::-1] %}
     {%- set index = (messages|length - 1) - loop.index0 %}
-    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
+    {%- if ns.multi_step_tool and message.role == "user" and message.content is string and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
         {%- set ns.multi_step_tool = false %}
         {%- set ns.last_query_index = index %}
     {%- endif %}
 {%- endfor %}
 {%- for message in messages %}
-    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}
-        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}
-    {%- elif message.role == "assistant" %}
+    {%- if message.content is string %}
         {%- set content = message.content %}
+    {%- else %}
+        {%- set content = '' %}
+    {%- endif %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}
+        {{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}
+    {%- elif message.role == "assistant" %}
         {%- set reasoning_content = '' %}
-        {%- if message.reasoning_content is defined and message.reasoning_content is not none %}
+        {%- if message.reasoning_content is string %}
             {%- set reasoning_content = message.reasoning_content %}
         {%- else %}
-            {%- if '</think>' in message.content %}
-                {%- set content = message.content.split('</think>')[-1].lstrip('\\n') %}
-                {%- set reasoning_content = message.content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}
+            {%- if '</think>' in content %}
+                {%- set reasoning_content = content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}
+                {%- set content = content.split('</think>')[-1].lstrip('\\n') %}
             {%- endif %}
         {%- endif %}
         {%- if loop.index0 > ns.last_query_index %}
@@ -164,7 +173,7 @@ QWEN3 = """{%- if tools %}
             {{- '<|im_start|>user' }}
         {%- endif %}
         {{- '\\n<tool_response>\\n' }}
-        {{- message.content }}
+        {{- content }}
         {{- '\\n</tool_response>' }}
         {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}
             {{- '<|im_end|>\\n' }}
