@@ -114,3 +114,17 @@ def test_chatglm2_and_3_learn_the_answer_and_its_end_as_the_originals(demo_token
     assert demo_tokenizer.decode(run) == expected
     prompt = generation_prompt(CONVERSATION[:1], demo_tokenizer, mode=mode, max_src_len=64)
     assert feature.input_ids[: len(prompt)] == prompt
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_tokenizers_without_offsets_mask_the_same_tokens(family, monkeypatch):
+    """Slow tokenizers (ChatGLM2/3's and GLM-4's remote code) give no character offsets: the ids must
+    still be the full rendering's, and the same tokens learned as with offsets (each end of turn too)."""
+    import tunedesk.data.templates_chat as templates_chat
+
+    tok = family_tokenizer(family)
+    with_offsets = encode(tok, CONVERSATION)
+    monkeypatch.setattr(templates_chat, "_tokenize_with_offsets", lambda tokenizer, text: None)
+    without = encode(tok, CONVERSATION)
+    assert without.input_ids == with_offsets.input_ids
+    assert without.labels == with_offsets.labels
