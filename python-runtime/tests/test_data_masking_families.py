@@ -128,3 +128,6 @@ def test_tokenizers_without_offsets_mask_the_same_tokens(family, monkeypatch):
     without = encode(tok, CONVERSATION)
     assert without.input_ids == with_offsets.input_ids
     assert without.labels == with_offsets.labels
+    # a user turn that says exactly what the answer says (and ends in the same special token)
+    echo = [{"role": "user", "content": "Paris"}, {"role": "assistant", "content": "Paris"}]
+    assert encode(tok, echo).labels == (monkeypatch.undo() or encode(tok, echo).labels)

@@ -214,6 +214,10 @@ def _segment_tokens(
         if text_end is None:
             continue  # nothing closes the turn: nothing safe to learn (as with offsets)
         run = encode_text(tokenizer, full[start:text_end])
+        # look from where the answer starts (the prompt before it, tokenized: a token of slack for a
+        # merge at the boundary), never earlier: a user turn saying the same words also ends in a
+        # special token and would match
+        pos = max(pos, len(encode_text(tokenizer, full[:start])) - 2)
         for candidate in (run, run[1:]):
             at = _find_run(ids, candidate, pos) if candidate else -1
             if at >= 0:
