@@ -248,8 +248,11 @@ GEMMA = (
 # (a model card citing Phi-3-mini-128k-instruct's tokenizer_config.json, and inference code quoting
 # it). Flags from its added_tokens_decoder: <|assistant|>, <|system|>, <|end|>, <|user|> (ids 32001,
 # 32006, 32007, 32010) are special with rstrip=true; <|endoftext|> (32000, the eos_token) is not
-# rstrip. The flags were NOT found verbatim in the search index (from memory; they are what makes
-# "<|end|>\n<|user|>" one token pair, the bug issue 11 describes).
+# rstrip. The added_tokens_decoder itself was NOT found verbatim in the search index; the flags are
+# from memory, backed by reports of the published tokenizer eating the newline after them
+# (huggingface/transformers#32136 "phi-3's LlamaTokenizer ignores newline character",
+# unslothai/unsloth#1501 "the tokenizer doesn't preserve \n" after <|user|>) and by the split
+# "<|end|>\n<|" issue 11 measured on the real model.
 PHI3 = (
     "{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + "
     "message['content'] + '<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + "
