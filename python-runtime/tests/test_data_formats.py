@@ -130,7 +130,7 @@ def test_plain_text_learns_every_token(tmp_path, demo_tokenizer):
     assert stats.text_samples == 1
 
 
-@pytest.mark.parametrize("family", ["gemma", "mistral"])
+@pytest.mark.parametrize("family", ["gemma", "mistral-legacy"])
 def test_system_is_folded_where_the_template_rejects_it(tmp_path, family):
     tok = family_tokenizer(family)
     row = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi"}]}
@@ -139,6 +139,18 @@ def test_system_is_folded_where_the_template_rejects_it(tmp_path, family):
     assert "Be brief.\n\nHello" in tok.decode(feature.input_ids)
     prompt = generation_prompt(row["messages"][:-1], tok, mode=None, max_src_len=400)
     assert feature.input_ids[: len(prompt)] == prompt  # predict folds it the same way
+
+
+def test_system_is_rendered_by_a_template_that_takes_it(tmp_path):
+    """Mistral-7B-Instruct-v0.2's template as published now puts the system text in the first [INST]
+    itself: nothing is folded (the original v0.2 template rejected it: the test above)."""
+    tok = family_tokenizer("mistral")
+    row = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi"}]}
+    (feature,), stats = encode(write(tmp_path, [row]), tok)
+    assert stats.folded_system == 0
+    assert tok.decode(feature.input_ids) == "<s> [INST] Be brief.\n\nHello [/INST] Hi</s>"
+    learned = [t for t, label in zip(feature.input_ids, feature.labels) if label != -100]
+    assert tok.decode(learned) == " Hi</s>"
 
 
 def test_preference_data_is_refused_before_training(tmp_path):

@@ -25,6 +25,7 @@ END_OF_TURN = {
     "qwen2.5": ["<|im_end|>", "<|im_end|>"],
     "qwen3": ["<|im_end|>", "<|im_end|>"],
     "mistral": ["</s>", "</s>"],
+    "mistral-legacy": ["</s>", "</s>"],
     "gemma": ["<end_of_turn>", "<end_of_turn>"],
     "phi3": ["<|end|>", "<|end|>"],
     "glm4": ["<|user|>", "<|endoftext|>"],  # GLM-4 stops at the next role marker; eos closes the last
@@ -67,7 +68,7 @@ def test_ids_are_the_full_rendering_and_every_answer_is_learned(family):
     assert runs == expected
 
 
-@pytest.mark.parametrize("family", ["phi3", "qwen2.5", "llama3"])
+@pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_generation_prompt_is_a_prefix_of_the_training_ids(family):
     tok = family_tokenizer(family)
     feature = encode(tok, CONVERSATION)
@@ -113,3 +114,20 @@ def test_chatglm2_and_3_learn_the_answer_and_its_end_as_the_originals(demo_token
     assert demo_tokenizer.decode(run) == expected
     prompt = generation_prompt(CONVERSATION[:1], demo_tokenizer, mode=mode, max_src_len=64)
     assert feature.input_ids[: len(prompt)] == prompt
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_tokenizers_without_offsets_mask_the_same_tokens(family, monkeypatch):
+    """Slow tokenizers (ChatGLM2/3's and GLM-4's remote code) give no character offsets: the ids must
+    still be the full rendering's, and the same tokens learned as with offsets (each end of turn too)."""
+    import tunedesk.data.templates_chat as templates_chat
+
+    tok = family_tokenizer(family)
+    with_offsets = encode(tok, CONVERSATION)
+    monkeypatch.setattr(templates_chat, "_tokenize_with_offsets", lambda tokenizer, text: None)
+    without = encode(tok, CONVERSATION)
+    assert without.input_ids == with_offsets.input_ids
+    assert without.labels == with_offsets.labels
+    # a user turn that says exactly what the answer says (and ends in the same special token)
+    echo = [{"role": "user", "content": "Paris"}, {"role": "assistant", "content": "Paris"}]
+    assert encode(tok, echo).labels == (monkeypatch.undo() or encode(tok, echo).labels)

@@ -168,26 +168,70 @@ def _last_turn_closed(ids: list[int], learn: list[bool], specials: set[int]) -> 
     return bool(learned) and ids[learned[-1]] in specials
 
 
+def _special_texts(tokenizer: Any, specials: set[int]) -> list[str]:
+    texts = {str(t) for t in (getattr(tokenizer, "all_special_tokens", None) or [])}
+    texts |= {tokenizer.convert_ids_to_tokens(i) for i in specials}
+    return sorted((t for t in texts if t), key=len, reverse=True)  # longest first: "<|end|>" vs "<|endoftext|>"
+
+
+def _answer_text_ends(full: str, spans: list[tuple[int, int]], markers: list[str]) -> list[int | None]:
+    """Where each learned answer ends in ``full`` — the text form of the rule the offsets path
+    applies to tokens: through the first special token at/after the start that lies inside the turn
+    or right at its end; else the turn's end (an eos is appended later); None where the turn has no
+    known end and nothing closes it."""
+    ends: list[int | None] = []
+    for start, end in spans:
+        hits = [(p, m) for m in markers if (p := full.find(m, start)) >= 0]
+        at, marker = min(hits, key=lambda hit: (hit[0], -len(hit[1]))) if hits else (-1, "")
+        if hits and (end == OPEN_ENDED or at <= end):
+            ends.append(at + len(marker))
+        else:
+            ends.append(None if end == OPEN_ENDED else end)
+    return ends
+
+
+def _find_run(ids: list[int], run: list[int], start: int) -> int:
+    for i in range(start, len(ids) - len(run) + 1):
+        if ids[i : i + len(run)] == run:
+            return i
+    return -1
+
+
 def _segment_tokens(
     tokenizer: Any, full: str, spans: list[tuple[int, int]], specials: set[int]
 ) -> tuple[list[int], list[bool]]:
-    """For tokenizers without offsets (slow ones): tokenize prompt and answer pieces separately."""
-    ids: list[int] = []
-    learn: list[bool] = []
+    """For tokenizers without offsets (slow ones: ChatGLM2/3 and GLM-4 remote code).
+
+    The ids are ALWAYS those of the full rendering, tokenized once. Each answer (from its start to
+    the end of its end-of-turn special token) is tokenized on its own and found, in order, in those
+    ids; its first token may differ where it merges with the text before it, so it is also looked
+    for without that token. An answer that cannot be found is refused rather than trained wrongly.
+    """
+    ids = encode_text(tokenizer, full)
+    learn = [False] * len(ids)
     pos = 0
-    for index, (start, end) in enumerate(spans):
-        if end == OPEN_ENDED:
-            end = spans[index + 1][0] if index + 1 < len(spans) else len(full)
-        piece = encode_text(tokenizer, full[pos:start])
-        ids += piece
-        learn += [False] * len(piece)
-        answer = encode_text(tokenizer, full[start:end])
-        stop = next((k for k, t in enumerate(answer) if t in specials), len(answer) - 1)
-        ids += answer
-        learn += [k <= stop for k in range(len(answer))]
-        pos = end
-    tail = encode_text(tokenizer, full[pos:])
-    return ids + tail, learn + [False] * len(tail)
+    for (start, _), text_end in zip(spans, _answer_text_ends(full, spans, _special_texts(tokenizer, specials))):
+        if text_end is None:
+            continue  # nothing closes the turn: nothing safe to learn (as with offsets)
+        run = encode_text(tokenizer, full[start:text_end])
+        # look from where the answer starts (the prompt before it, tokenized: a token of slack for a
+        # merge at the boundary), never earlier: a user turn saying the same words also ends in a
+        # special token and would match
+        pos = max(pos, len(encode_text(tokenizer, full[:start])) - 2)
+        for candidate in (run, run[1:]):
+            at = _find_run(ids, candidate, pos) if candidate else -1
+            if at >= 0:
+                for i in range(at, at + len(candidate)):
+                    learn[i] = True
+                pos = at + len(candidate)
+                break
+        else:
+            raise ConfigError(
+                "cannot locate an answer's tokens in this sample's full rendering (the tokenizer gives no "
+                "character offsets and tokenizes the answer differently inside the conversation)",
+                "Use the model's fast tokenizer (tokenizer.json) if it has one, or report this sample.",
+            )
+    return ids, learn
 
 
 def _fallback_tokens(tokenizer: Any, messages: list[dict]) -> ChatTokens:
