@@ -6,6 +6,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { listRunDirs } from '../checkpoints/run-list';
+import { resolveRunDir } from '../paths/run-paths';
+import { NothingThereError } from './refusals';
 import type { TrainerEvent } from '../../shared/events';
 import { EventsTailer } from './events-tailer';
 import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
@@ -139,12 +141,13 @@ export class RunManager {
    * run linked to its parent; the step count continues. Refuses changes that cannot apply.
    */
   async resume(parentId: string, options: ResumeOptions = {}): Promise<{ summary: RunSummary; plan: ResumePlan }> {
-    const parentDir = this.runDir(parentId);
+    // Real path: a parent run folder that links out of the runs root is refused.
+    const parentDir = (await resolveRunDir(this.options.runsRoot, parentId)) ?? this.runDir(parentId);
     const parentConfig = await readTrainerConfig(parentDir);
-    if (!parentConfig) throw new Error(`run ${parentId} has no run.json in ${parentDir}`);
+    if (!parentConfig) throw new NothingThereError(`run ${parentId} has no run.json in ${parentDir}`);
     const checkpoint = await findCompleteCheckpoint(parentDir, options.step);
     if (!checkpoint) {
-      throw new Error(
+      throw new NothingThereError(
         options.step === undefined
           ? `run ${parentId} has no complete checkpoint to resume from`
           : `run ${parentId} has no complete checkpoint at step ${options.step} (see: tunedesk runs show ${parentId})`,

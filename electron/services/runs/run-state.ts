@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { EventsTailer, type MalformedLine } from './events-tailer';
 import { isSameProcessAlive } from './process-tree';
 import {
+  linksOutOfItsFolder,
   readLogTail,
   readProcessInfo,
   readRunMeta,
@@ -68,6 +69,12 @@ async function fileHead(file: string, bytes: number): Promise<string> {
 }
 const FOLDED_CACHE_MAX = 500;
 
+const emptyFold = (runId: string): Pick<Folded, 'summary' | 'malformed' | 'firstMalformed'> => ({
+  summary: emptySummary(runId, 'queued'),
+  malformed: 0,
+  firstMalformed: null,
+});
+
 async function foldEvents(file: string, runId: string): Promise<Folded> {
   let entry = foldedCache.get(file);
   const info = await stat(file).catch(() => null);
@@ -98,7 +105,9 @@ export async function loadRunState(runDir: string): Promise<RunState> {
   const meta = await readRunMeta(runDir).catch((error: Error) => (problems.push(error.message), null));
   const processInfo = await readProcessInfo(runDir).catch((error: Error) => (problems.push(error.message), null));
   const runId = basename(runDir); // the trainer names its run after the directory, and so do we
-  const folded = await foldEvents(files.events, runId);
+  const eventsLinkOut = await linksOutOfItsFolder(files.events);
+  if (eventsLinkOut) problems.push(`${files.events}: a link to outside its run folder; not read`);
+  const folded = eventsLinkOut ? emptyFold(runId) : await foldEvents(files.events, runId);
   let summary = { ...folded.summary, malformedLines: folded.malformed };
   if (folded.firstMalformed) {
     const m = folded.firstMalformed;

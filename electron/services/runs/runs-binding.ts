@@ -10,6 +10,8 @@ import { deleteCheckpoint, deleteRun } from '../checkpoints/delete-run';
 import { NoTrashError } from '../checkpoints/delete-to-trash';
 import { describeRun, listRuns } from '../checkpoints/run-list';
 import { join, resolve } from 'node:path';
+import { resolveInRun, resolveRunDir } from '../paths/run-paths';
+import { BadNameError, InUseError, NothingThereError } from './refusals';
 import { trainerDoctor } from '../python-env/doctor';
 import { SettingsStore } from '../settings/settings-store';
 import type { TrainerEvent } from '../../shared/events';
@@ -61,18 +63,23 @@ export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
   });
 }
 
+/** The run's REAL folder: a run folder that links out of the runs root is refused (403). */
 async function existingRunDir(ctx: ApiContext, runId: string): Promise<string> {
-  const dir = join(ctx.runsRoot, runId);
-  const state = await loadRunState(dir);
-  if (!state.config && !state.meta && state.summary.updatedAt === null) {
-    throw new ApiError('not_found', `no run "${runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.');
+  const dir = await resolveRunDir(ctx.runsRoot, runId).catch(asApiError);
+  const state = dir ? await loadRunState(dir) : null;
+  if (!dir || !state || (!state.config && !state.meta && state.summary.updatedAt === null && state.problems.length === 0)) {
+    throw new ApiError('not_found', `no run "${runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.', 'runId');
   }
   return dir;
 }
 
+/** Service errors that are refusals, not faults: each becomes a 4xx with its code and message. */
 const asApiError = (error: unknown): never => {
   if (error instanceof ResumeRefusedError) throw new ApiError('resume_refused', error.message, 'Resume without these changes, or start a new run.');
   if (error instanceof NoTrashError) throw new ApiError('no_trash', error.message, 'Repeat with permanent: true to delete for good.');
+  if (error instanceof InUseError) throw new ApiError('conflict', error.message, 'Stop the run first, then try again.');
+  if (error instanceof NothingThereError) throw new ApiError('not_found', error.message, 'Refresh the list and pick again.');
+  if (error instanceof BadNameError) throw new ApiError('invalid_request', error.message, 'Use a name exactly as the list shows it.');
   throw error;
 };
 
@@ -98,8 +105,9 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     const dir = await existingRunDir(ctx, runId);
     const events: TrainerEvent[] = [];
     let malformedLines = 0;
+    const eventsFile = (await resolveInRun(dir, 'events.jsonl')) ?? runFiles(dir).events;
     await readEventsFile(
-      runFiles(dir).events,
+      eventsFile,
       (batch) => {
         for (const e of batch) events.push(e);
       },
@@ -131,7 +139,10 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     return manager.resume(runId, { step, overrides, gpus, baseDir: ctx.appRoot }).catch(asApiError);
   },
   'runs.delete': async ({ runId, permanent }, ctx) => {
-    await existingRunDir(ctx, runId);
+    const live = (await runManagerFor(ctx)).get(runId);
+    if (live && (live.status === 'running' || live.status === 'queued')) {
+      throw new ApiError('conflict', `run ${runId} is still ${live.status}; stop it first, then delete it.`, 'Stop the run first, then try again.');
+    }
     return deleteRun(ctx.runsRoot, runId, permanent).catch(asApiError);
   },
   'runs.compare': async ({ runIds, metrics }, ctx) => {
@@ -144,9 +155,12 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     const deepspeedAvailable = (await trainerDoctor()).engines.deepspeed?.available ?? false;
     return runPreflight(manager, config, { gpus, estimateGb, budgetGb, deepspeedAvailable });
   },
-  'checkpoints.list': async ({ runId }, ctx) => ({ checkpoints: await listCheckpoints(await existingRunDir(ctx, runId)) }),
+  'checkpoints.list': async ({ runId }, ctx) => {
+    const dir = await existingRunDir(ctx, runId);
+    await resolveInRun(dir, 'checkpoints').catch(asApiError); // a checkpoints folder that links out: 403
+    return { checkpoints: await listCheckpoints(dir) };
+  },
   'checkpoints.delete': async ({ runId, name, permanent }, ctx) => {
-    await existingRunDir(ctx, runId);
     return deleteCheckpoint(ctx.runsRoot, runId, name, permanent).catch(asApiError);
   },
   'settings.get': (_request, ctx) => runsRootInfo(ctx),
