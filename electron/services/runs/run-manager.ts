@@ -2,7 +2,7 @@
 // them so that nothing is left running, resumes them from checkpoints and, when a new instance
 // opens (app restart, another CLI call), re-attaches to the runs that are still alive.
 // It never kills a run because the app goes away: close() only stops watching.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { listRunDirs } from '../checkpoints/run-list';
@@ -10,6 +10,7 @@ import { resolveRunDir } from '../paths/run-paths';
 import { NothingThereError } from './refusals';
 import type { TrainerEvent } from '../../shared/events';
 import { EventsTailer } from './events-tailer';
+import { QUICK_READ_BYTES } from './history-cache';
 import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
 import { chooseTrainerPython } from './legacy-chatglm';
 import { LiveFanout, type RunListener } from './live-fanout';
@@ -271,7 +272,9 @@ export class RunManager {
       {
         onEvents: (events: TrainerEvent[]) => {
           run.summary = applyEvents(run.summary, events);
-          this.fanout.publish(run.summary, events);
+          // Catching up on an attached run's existing lines (maybe millions): subscribers get the
+          // summary; its history is runs.history's to give, downsampled.
+          this.fanout.publish(run.summary, catchingUp ? [] : events);
         },
         onMalformed: (problem) => {
           run.summary = {
@@ -284,7 +287,12 @@ export class RunManager {
       },
       { pollMs: this.options.pollMs ?? 2000 },
     );
-    await run.tailer.start();
+    let catchingUp = true;
+    const caughtUp = run.tailer.start().finally(() => (catchingUp = false));
+    // A fresh run's file is empty: wait for it. A re-attached long run is read in the background.
+    const existing = (await stat(files.events).catch(() => null))?.size ?? 0;
+    if (existing > QUICK_READ_BYTES) void caughtUp.catch(() => undefined);
+    else await caughtUp;
     const gpus = run.meta.gpus;
     // Default: nvidia-smi through the hardware service, only for runs on chosen GPUs.
     const source = this.options.telemetry === undefined ? nvidiaTelemetrySource() : this.options.telemetry;

@@ -14,8 +14,7 @@ import { resolveInRun, resolveRunDir } from '../paths/run-paths';
 import { BadNameError, InUseError, NothingThereError } from './refusals';
 import { trainerDoctor } from '../python-env/doctor';
 import { SettingsStore } from '../settings/settings-store';
-import type { TrainerEvent } from '../../shared/events';
-import { readEventsFile } from './events-tailer';
+import { readHistory } from './history-cache';
 import { runPreflight } from './preflight';
 import { planResume, ResumeRefusedError } from './resume-rules';
 import { readTrainerConfig, runFiles } from './run-files';
@@ -103,17 +102,10 @@ export const runsHandlers: HandlerMap<RunsCall> = {
   'runs.history': async ({ runId }, ctx) => {
     const manager = await runManagerFor(ctx);
     const dir = await existingRunDir(ctx, runId);
-    const events: TrainerEvent[] = [];
-    let malformedLines = 0;
+    // Downsampled (min, max and last per bucket) and read incrementally: bounded and fast however long the run.
     const eventsFile = (await resolveInRun(dir, 'events.jsonl')) ?? runFiles(dir).events;
-    await readEventsFile(
-      eventsFile,
-      (batch) => {
-        for (const e of batch) events.push(e);
-      },
-      () => (malformedLines += 1),
-    );
-    return { summary: manager.get(runId) ?? (await loadRunState(dir)).summary, events, malformedLines };
+    const { events, malformedLines, sampled } = await readHistory(eventsFile);
+    return { summary: manager.get(runId) ?? (await loadRunState(dir)).summary, events, malformedLines, sampled };
   },
   'runs.start': async ({ config, gpus, preset }, ctx) => {
     const manager = await runManagerFor(ctx);
