@@ -10,6 +10,7 @@ import { navigate } from '../../route';
 import { formatDuration } from '../../stores/run-selectors';
 import { formatBytes } from '../wizard/format';
 import { CompareRuns } from './CompareRuns';
+import { DeleteRunButton } from './DeleteRunButton';
 
 type Listing = CallResponse<'runs.list'>['runs'][number];
 
@@ -52,6 +53,9 @@ export function RunsScreen({ compare }: { compare: string[] }) {
               <th scope="col">Steps</th>
               <th scope="col">Duration</th>
               <th scope="col">Checkpoints</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -95,10 +99,13 @@ function RunRow({ run, selected, onToggle, open, onOpen, onChanged }: { run: Lis
             {complete} {open ? '▴' : '▾'}
           </button>
         </td>
+        <td>
+          <DeleteRunButton runId={run.runId} status={run.status} onDeleted={onChanged} />
+        </td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={9}>
+          <td colSpan={10}>
             <CheckpointList run={run} onChanged={onChanged} />
           </td>
         </tr>
