@@ -28,6 +28,7 @@ import {
 } from './run-files';
 import { resolveConfigPaths } from './run-config';
 import { assertSafeRunId, makeRunId } from './run-id';
+import { acquireRunLocks, deviceLocks, recordTrainer, releaseRunLocks } from './run-lock';
 import { gpuSetKey, RunQueue } from './run-queue';
 import { loadRunState } from './run-state';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
@@ -224,6 +225,7 @@ export class RunManager {
       process: null,
       telemetry: null,
       liveness: null,
+      lockWait: null,
       ended,
       resolveEnded,
       stopping: false,
@@ -240,6 +242,12 @@ export class RunManager {
 
   private async launch(run: LiveRun): Promise<void> {
     const gpus = run.meta.gpus;
+    // One run per device across processes: another app, browser mode or CLI call may hold it.
+    const locks = deviceLocks(this.options.runsRoot, gpus);
+    if (!(await acquireRunLocks(locks, run.runId))) {
+      this.waitForLocks(run);
+      return;
+    }
     try {
       // ChatGLM-6B runs with its legacy environment's python when the user's consent covers its
       // files; without, the trainer's own python ends the run with the classified explanation.
@@ -251,6 +259,7 @@ export class RunManager {
         masterPort: gpus.length > 1 ? await freePort() : undefined,
       });
       const launched = await launchInRunDir(run.runDir, command, { ...this.options.env, ...choice.env });
+      await recordTrainer(locks, run.runId, { pid: launched.info.pid, start_time: launched.info.start_time });
       run.process = launched.info;
       run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
       this.fanout.publish(run.summary, [], true);
@@ -258,11 +267,23 @@ export class RunManager {
       // During a stop, stop() decides when the run is over: when the whole group is gone.
       void launched.exited.then(() => (run.stopping ? undefined : this.onProcessGone(run)));
     } catch (error) {
+      await releaseRunLocks(locks, run.runId);
       const message = (error as Error).message;
       await appendFile(runFiles(run.runDir).log, `tunedesk: ${message}\n`);
       this.finish(run, { ...markCrashed(run.summary, [message], Date.now() / 1000) });
       throw error;
     }
+  }
+
+  /** Retries the device locks until this run may launch (it stays queued meanwhile). */
+  private waitForLocks(run: LiveRun): void {
+    if (run.lockWait) return;
+    run.lockWait = setInterval(() => {
+      if (run.done || this.closed) return;
+      clearInterval(run.lockWait!);
+      run.lockWait = null;
+      void this.launch(run).catch(() => undefined);
+    }, this.options.lockRetryMs ?? 1000);
   }
 
   private async watch(run: LiveRun): Promise<void> {
@@ -346,7 +367,9 @@ export class RunManager {
     this.fanout.publish(summary, [], true);
     this.fanout.flush(run.runId);
     run.resolveEnded(summary);
-    for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
+    void releaseRunLocks(deviceLocks(this.options.runsRoot, run.meta.gpus), run.runId).finally(() => {
+      for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
+    });
   }
 
   private unwatch(run: LiveRun): void {
@@ -356,5 +379,7 @@ export class RunManager {
     run.telemetry = null;
     if (run.liveness) clearInterval(run.liveness);
     run.liveness = null;
+    if (run.lockWait) clearInterval(run.lockWait);
+    run.lockWait = null;
   }
 }
