@@ -2,8 +2,9 @@
 // them so that nothing is left running, resumes them from checkpoints and, when a new instance
 // opens (app restart, another CLI call), re-attaches to the runs that are still alive.
 // It never kills a run because the app goes away: close() only stops watching.
+import { watch, type FSWatcher } from 'node:fs';
 import { appendFile, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { listRunDirs } from '../checkpoints/run-list';
 import { resolveRunDir } from '../paths/run-paths';
@@ -43,6 +44,11 @@ export class RunManager {
   private readonly queue = new RunQueue();
   private readonly fanout: LiveFanout;
   private closed = false;
+  private rootWatcher: FSWatcher | null = null;
+  private rootPoll: NodeJS.Timeout | null = null;
+  private scanning = false;
+  /** Runs found already ended by the root watch: never looked at again. */
+  private readonly settled = new Set<string>();
 
   constructor(private readonly options: RunManagerOptions) {
     this.fanout = new LiveFanout(options.fanoutMs ?? 100);
@@ -81,6 +87,48 @@ export class RunManager {
       }
     }
     return attached;
+  }
+
+  /**
+   * Watches the runs root for runs started elsewhere (the CLI, another window, by hand): a new run
+   * directory whose trainer is alive is attached and announced within about a second. fs.watch is
+   * the fast path; a periodic rescan catches what it misses (a run folder whose process.json
+   * appears later, file systems without change events).
+   */
+  watchRoot(rescanMs = 1000): void {
+    if (this.rootPoll || this.closed) return;
+    const rescan = () => void this.attachNew().catch(() => undefined);
+    try {
+      this.rootWatcher = watch(this.options.runsRoot, { persistent: false }, rescan);
+      this.rootWatcher.on('error', () => this.rootWatcher?.close());
+    } catch {
+      this.rootWatcher = null; // the poll still works
+    }
+    this.rootPoll = setInterval(rescan, rescanMs);
+    this.rootPoll.unref?.();
+  }
+
+  private async attachNew(): Promise<void> {
+    if (this.scanning || this.closed) return;
+    this.scanning = true;
+    try {
+      for (const runDir of await listRunDirs(this.options.runsRoot)) {
+        const runId = basename(runDir);
+        if (this.runs.has(runId) || this.settled.has(runId)) continue;
+        const state = await loadRunState(runDir);
+        if (isFinal(state.summary.status)) this.settled.add(runId);
+        if (!state.alive || !state.process || this.runs.has(runId) || this.closed) continue;
+        const run = this.track(runId, runDir, state.meta ?? unmanagedMeta(runId), 'running');
+        run.process = state.process;
+        run.summary = { ...state.summary, status: 'running' };
+        this.queue.markActive(runId, gpuSetKey(run.meta.gpus));
+        this.fanout.publish(run.summary, [], true);
+        await this.watch(run);
+        this.pollLiveness(run);
+      }
+    } finally {
+      this.scanning = false;
+    }
   }
 
   /** Subscribes to live updates of one run, or '*' for every run; returns the unsubscribe function. */
@@ -207,6 +255,8 @@ export class RunManager {
   /** Stops watching (never stops the runs: they go on and a later instance re-attaches). */
   async close(): Promise<void> {
     this.closed = true;
+    this.rootWatcher?.close();
+    if (this.rootPoll) clearInterval(this.rootPoll);
     for (const run of this.runs.values()) this.unwatch(run);
     this.fanout.close();
   }

@@ -46,6 +46,7 @@ export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
     const manager = new RunManager({ runsRoot: ctx.runsRoot });
     manager.subscribe('*', (update) => ctx.events.publish('runs.update', update));
     await manager.init({ adoptQueued: true });
+    manager.watchRoot(); // runs started from the CLI or another window show live too
     ctx.trainings = {
       running: async () =>
         manager
