@@ -1,7 +1,6 @@
 // Bindings of contract/export.ts: export jobs run in the background (one trainer process each),
 // their progress and outcome published on 'export.progress'; cancel aborts the process; list
 // reads <run>/exports/*/export.json.
-import { resolveInRun, resolveRunDir } from '../paths/run-paths';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -11,6 +10,7 @@ import type { ApiContext } from '../api/context';
 import type { HandlerMap } from '../api/handler-types';
 import { listCheckpoints } from '../checkpoints/checkpoint-list';
 import { resolveCheckpoint, CheckpointTargetError, runExport } from './export-service';
+import { resolveInRun, resolveRunDir } from '../paths/run-paths';
 
 type ExportCall = 'export.start' | 'export.cancel' | 'export.list';
 

@@ -1,12 +1,12 @@
 // Exports a checkpoint through `python -m tunedesk export` and turns its events into typed
 // progress and one outcome. Accepts what a user has in hand: a checkpoint directory, a run
 // directory, or a run id under the runs root (the newest complete checkpoint is taken).
-import { BadNameError, resolveRunDir } from '../paths/run-paths';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { ClassifiedError } from '../../shared/events';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { streamTrainerCommand, type StreamOptions, type StreamResult } from './trainer-stream';
+import { BadNameError, resolveRunDir } from '../paths/run-paths';
 
 export const EXPORT_DTYPES = ['fp32', 'fp16', 'bf16', 'q8_0'] as const;
 export type ExportDtype = (typeof EXPORT_DTYPES)[number];
