@@ -338,6 +338,7 @@ export class RunManager {
 
   private async watch(run: LiveRun): Promise<void> {
     const files = runFiles(run.runDir);
+    let catchingUp = false;
     run.tailer = new EventsTailer(
       files.events,
       {
@@ -358,11 +359,12 @@ export class RunManager {
       },
       { pollMs: this.options.pollMs ?? 2000 },
     );
-    let catchingUp = true;
-    const caughtUp = run.tailer.start().finally(() => (catchingUp = false));
-    // A fresh run's file is empty: wait for it. A re-attached long run is read in the background.
+    // A re-attached LONG run is caught up in the background, its old lines not pushed to
+    // subscribers (runs.history gives them, downsampled); a short one is read and pushed now.
     const existing = (await stat(files.events).catch(() => null))?.size ?? 0;
-    if (existing > QUICK_READ_BYTES) void caughtUp.catch(() => undefined);
+    catchingUp = existing > QUICK_READ_BYTES;
+    const caughtUp = run.tailer.start().finally(() => (catchingUp = false));
+    if (catchingUp) void caughtUp.catch(() => undefined);
     else await caughtUp;
     const gpus = run.meta.gpus;
     // Default: nvidia-smi through the hardware service, only for runs on chosen GPUs.
