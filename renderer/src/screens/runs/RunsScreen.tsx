@@ -1,7 +1,7 @@
 // Runs and checkpoints: every run under the runs folder (made by the app or the CLI) with status,
 // method, base model and best loss. Open one for its curves; tick several to overlay their curves
 // and see how their settings differ; per checkpoint: resume, export, try, delete.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CallResponse } from '../../api';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -15,9 +15,26 @@ import { DeleteRunButton } from './DeleteRunButton';
 type Listing = CallResponse<'runs.list'>['runs'][number];
 
 export function RunsScreen({ compare }: { compare: string[] }) {
+  const api = useApi();
   const list = useCall('runs.list', {});
   const [selected, setSelected] = useState<string[]>(compare);
   const [open, setOpen] = useState<string | null>(null);
+  // Live: a run started elsewhere (the CLI, another window) or a status change reloads the list.
+  const known = useRef(new Map<string, string>());
+  useEffect(() => {
+    known.current = new Map((list.data?.runs ?? []).map((r) => [r.runId, r.status]));
+  }, [list.data]);
+  const reload = list.reload;
+  useEffect(
+    () =>
+      api.subscribe('runs.update', (u) => {
+        if (known.current.get(u.summary.runId) !== u.summary.status) {
+          known.current.set(u.summary.runId, u.summary.status);
+          reload();
+        }
+      }),
+    [api, reload],
+  );
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id].slice(-8)));
 
   return (

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// Deleting a whole run from the runs list: a confirm dialog that names the run, runs.delete only
+// The runs list: deleting a whole run (a confirm dialog that names the run, runs.delete only
 // after the confirm, a live run cannot be deleted, no trash → a permanent delete named as such,
 // and a refusal from the host (409) shown with its message.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
@@ -101,5 +101,19 @@ describe('Delete a run from the runs list', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Move run-done to the trash' }));
     expect(await screen.findByText(/still running; stop it first/)).toBeTruthy();
     expect(screen.getByRole('dialog')).toBeTruthy();
+  });
+
+  it('a run started elsewhere (runs.update for an unknown run) shows in the list without a refresh', async () => {
+    let runs = [listing('run-done', 'completed')];
+    const api = stubApi({ 'runs.list': () => ({ runs }) });
+    render(
+      <ApiProvider client={api.client}>
+        <RunsScreen compare={[]} />
+      </ApiProvider>,
+    );
+    await screen.findByText('run-done');
+    runs = [...runs, listing('from-cli', 'running')];
+    api.emit('runs.update', { runId: 'from-cli', summary: { runId: 'from-cli', status: 'running' }, events: [] });
+    expect(await screen.findByText('from-cli')).toBeTruthy();
   });
 });
