@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The runs list: deleting a whole run (a confirm dialog that names the run, runs.delete only
 // after the confirm, a live run cannot be deleted, no trash → a permanent delete named as such,
-// and a refusal from the host (409) shown with its message.
+// and a refusal from the host (409) shown with its message); a run started elsewhere appears live.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiProvider } from '../../renderer/src/api-context';
