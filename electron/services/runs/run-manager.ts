@@ -23,6 +23,7 @@ import {
   readTrainerConfig,
   runFiles,
   writeJsonAtomic,
+  type ProcessInfo,
   type RunMeta,
   type RunParent,
   type TrainerConfig,
@@ -31,7 +32,7 @@ import { resolveConfigPaths } from './run-config';
 import { assertSafeRunId, makeRunId } from './run-id';
 import { acquireRunLocks, deviceLocks, recordTrainer, releaseRunLocks } from './run-lock';
 import { gpuSetKey, RunQueue } from './run-queue';
-import { loadRunState } from './run-state';
+import { loadRunState, type RunState } from './run-state';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
 import { nvidiaTelemetrySource, TelemetryPoller } from './telemetry';
 import { trainerPythonPath } from '../python-env/trainer-python';
@@ -70,12 +71,7 @@ export class RunManager {
         continue;
       }
       if (!state.alive || !state.process || this.runs.has(state.runId)) continue;
-      const run = this.track(state.runId, runDir, state.meta ?? unmanagedMeta(state.runId), 'running');
-      run.process = state.process;
-      this.queue.markActive(run.runId, gpuSetKey(run.meta.gpus));
-      await this.watch(run);
-      this.pollLiveness(run);
-      attached.push(run.summary);
+      attached.push((await this.attachLive(state, state.process)).summary);
     }
     // The app owns the queue: runs it had queued before a restart wait again, in their order.
     // (A CLI call does not adopt them: `tunedesk stop` must not start anything.)
@@ -118,17 +114,22 @@ export class RunManager {
         const state = await loadRunState(runDir);
         if (isFinal(state.summary.status)) this.settled.add(runId);
         if (!state.alive || !state.process || this.runs.has(runId) || this.closed) continue;
-        const run = this.track(runId, runDir, state.meta ?? unmanagedMeta(runId), 'running');
-        run.process = state.process;
-        run.summary = { ...state.summary, status: 'running' };
-        this.queue.markActive(runId, gpuSetKey(run.meta.gpus));
+        const run = await this.attachLive(state, state.process);
         this.fanout.publish(run.summary, [], true);
-        await this.watch(run);
-        this.pollLiveness(run);
       }
     } finally {
       this.scanning = false;
     }
+  }
+
+  /** Follows a live run another process started: its GPUs count as busy, its events are watched. */
+  private async attachLive(state: RunState, processInfo: ProcessInfo): Promise<LiveRun> {
+    const run = this.track(state.runId, state.runDir, state.meta ?? unmanagedMeta(state.runId), 'running');
+    run.process = processInfo;
+    this.queue.markActive(run.runId, gpuSetKey(run.meta.gpus));
+    await this.watch(run);
+    this.pollLiveness(run);
+    return run;
   }
 
   /** Subscribes to live updates of one run, or '*' for every run; returns the unsubscribe function. */
