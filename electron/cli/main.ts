@@ -1,7 +1,10 @@
 // The `tunedesk` command line: one thin face over electron/services (the app and the browser
 // server are the other two). Each command lives in commands/<name>.ts and is loaded on demand.
+import { exitQuietlyOnClosedPipe } from './closed-pipe';
 import type { CliCommand } from './command';
 import { UsageError } from './command';
+
+exitQuietlyOnClosedPipe();
 
 const commands: Record<string, () => Promise<{ command: CliCommand }>> = {
   export: () => import('./commands/export'),

@@ -32,9 +32,14 @@ export function serveRenderer(rendererDir: string): void {
     if (url.host !== 'tunedesk') return new Response('Not found', { status: 404 });
     const decoded = decodeURIComponent(url.pathname);
     if (decoded.split('/').includes('..') || decoded.includes('\\') || decoded.includes('\0')) return new Response('Bad path', { status: 400 });
+    const wantsPage = decoded === '/' || decoded === '/index.html' || extname(decoded) === '';
     const root = await realpath(rendererDir).catch(() => null);
-    if (!root) return new Response(`The interface is not built: run npm run build (${rendererDir} is missing).`, { status: 503 });
-    const wantsPage = decoded === '/' || extname(decoded) === '';
+    // Before the build only the page says why it is missing (503 + the command); a file that was
+    // asked for is simply not there (404), built or not, so a missing asset never reads as an outage.
+    if (!root) {
+      if (!wantsPage) return new Response('Not found', { status: 404 });
+      return new Response(`The interface is not built: run npm run build (${rendererDir} is missing).`, { status: 503 });
+    }
     try {
       const real = await realpath(wantsPage ? join(root, 'index.html') : resolve(root, `.${decoded}`));
       if (!isWithin(root, real) || !(await stat(real)).isFile()) return new Response('Not found', { status: 404 });

@@ -85,6 +85,26 @@ describe('RunScreen', () => {
     expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
   });
 
+  it('a sampled history (a very long run read for the first time) is asked for again until it is whole', async () => {
+    const events = golden('completed-run.jsonl');
+    let asked = 0;
+    const api = stubApi({
+      'runs.history': () => {
+        asked += 1;
+        return asked === 1
+          ? { summary: summary('completed'), events: [events[0]!, events.at(-1)!], malformedLines: 0, sampled: true }
+          : { summary: summary('completed'), events, malformedLines: 0, sampled: false };
+      },
+    });
+    render(
+      <ApiProvider client={api.client}>
+        <RunScreen runId="r1" />
+      </ApiProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId('chart-Loss').getAttribute('data-raw-points')).toBe('4'), { timeout: 4000 });
+    expect(asked).toBe(2);
+  });
+
   it('a failed run shows the classified reason and what to do', async () => {
     const api = stubApi({ 'runs.history': () => ({ summary: summary('failed'), events: golden('failed-run.jsonl'), malformedLines: 0 }) });
     render(

@@ -8,9 +8,11 @@ import { join } from 'node:path';
 export async function listedFilesProblem(checkpointDir: string, files: Record<string, number> | undefined): Promise<string | null> {
   // Manifests without sizes (hand-made or older tools) are judged by the manifest alone.
   for (const [name, size] of Object.entries(files ?? {})) {
+    if (name.split(/[\\/]/).includes('..')) return `manifest.json lists ${name}, outside the checkpoint`;
     // lstat: a link is never followed out of the checkpoint; the trainer writes plain files only.
     const info = await lstat(join(checkpointDir, ...name.split('/'))).catch(() => null);
-    if (!info?.isFile()) return `${name} is missing`;
+    if (!info) return `${name} is missing`;
+    if (!info.isFile()) return `${name} is not a plain file (a link or a folder)`;
     if (info.size !== size) return `${name} has ${info.size} bytes, the manifest lists ${size}`;
   }
   return null;

@@ -1,9 +1,10 @@
 // The checkpoints of one run: complete ones (manifest.json present — it is written last — and
 // every file it lists there with its size) with step, loss and size on disk; incomplete ones (no
-// manifest, a listed file missing or cut, or a .tmp- directory left by a crash) shown as
+// manifest, a listed file missing, cut or a link, or a .tmp- directory left by a crash) shown as
 // incomplete and never offered for resume or export.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { staysInRun } from '../paths/run-paths';
 import { z } from 'zod';
 import { listedFilesProblem } from './checkpoint-files';
 
@@ -35,8 +36,8 @@ export interface CheckpointInfo {
   problem: string | null;
 }
 
-/** Total bytes of the files under a directory (symlinks are not followed). */
-export async function directorySize(dir: string): Promise<number> {
+/** Total bytes of the files under a directory (symlinks are not followed; `links` collects them). */
+export async function directorySize(dir: string, links: string[] = []): Promise<number> {
   let total = 0;
   let entries;
   try {
@@ -46,7 +47,8 @@ export async function directorySize(dir: string): Promise<number> {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await directorySize(path);
+    if (entry.isSymbolicLink()) links.push(path);
+    else if (entry.isDirectory()) total += await directorySize(path, links);
     else if (entry.isFile()) total += (await stat(path)).size;
   }
   return total;
@@ -65,11 +67,19 @@ async function inspectCheckpoint(runDir: string, name: string): Promise<Checkpoi
     step: stepMatch ? Number(stepMatch[1]) : null,
     complete: false,
     loss: null,
-    sizeBytes: await directorySize(absolutePath),
+    sizeBytes: 0,
     created: null,
     problem: null,
   };
+  const links: string[] = [];
+  info.sizeBytes = await directorySize(absolutePath, links);
   if (TMP_DIR.test(name)) return { ...info, problem: 'interrupted while saving (temporary directory)' };
+  // Resume, export and try read every file of a complete checkpoint: a link could make them read
+  // (or the trainer overwrite) something outside the run, so a checkpoint with links is not used.
+  if (links.length > 0) {
+    const shown = links.slice(0, 3).map((l) => relative(absolutePath, l)).join(', ');
+    return { ...info, problem: `contains symbolic links (${shown}); TuneDesk does not follow them, so this checkpoint is not used` };
+  }
   let text: string;
   try {
     text = await readFile(join(absolutePath, 'manifest.json'), 'utf8');
@@ -89,6 +99,10 @@ async function inspectCheckpoint(runDir: string, name: string): Promise<Checkpoi
 
 /** Every checkpoint directory of a run, by step. */
 export async function listCheckpoints(runDir: string): Promise<CheckpointInfo[]> {
+  // A checkpoints folder that links out of its run is never listed, so never resumed, exported or deleted.
+  const realRun = await realpath(runDir).catch(() => runDir);
+  if (!(await staysInRun(realRun, 'checkpoints'))) return [];
+  runDir = realRun;
   let names: string[];
   try {
     names = (await readdir(join(runDir, 'checkpoints'), { withFileTypes: true }))

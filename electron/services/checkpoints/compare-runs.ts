@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { settingsOfMethod } from '../../shared/method-settings';
 import { readEventsFile } from '../runs/events-tailer';
 import { readTrainerConfig } from '../runs/run-files';
+import { resolveInRun, resolveRunDir } from '../paths/run-paths';
 
 export interface RunComparison {
   steps: number[];
@@ -20,9 +21,10 @@ export async function compareRuns(runsRoot: string, runIds: string[], metrics?: 
   const perRun = new Map<string, Map<number, Record<string, number | null>>>();
   const configs = new Map<string, Record<string, unknown>>();
   for (const runId of runIds) {
-    const dir = join(runsRoot, runId);
+    // Real paths: a run folder or events file that links out of the runs root is refused.
+    const dir = (await resolveRunDir(runsRoot, runId)) ?? join(runsRoot, runId);
     const byStep = new Map<number, Record<string, number | null>>();
-    await readEventsFile(join(dir, 'events.jsonl'), (events) => {
+    await readEventsFile((await resolveInRun(dir, 'events.jsonl')) ?? join(dir, 'events.jsonl'), (events) => {
       for (const e of events) {
         if (e.type === 'metrics' || e.type === 'eval') byStep.set(e.step, { ...byStep.get(e.step), ...e.values });
       }

@@ -10,6 +10,7 @@ import type { ApiContext } from '../api/context';
 import type { HandlerMap } from '../api/handler-types';
 import { listCheckpoints } from '../checkpoints/checkpoint-list';
 import { resolveCheckpoint, CheckpointTargetError, runExport } from './export-service';
+import { resolveInRun, resolveRunDir } from '../paths/run-paths';
 
 type ExportCall = 'export.start' | 'export.cancel' | 'export.list';
 
@@ -49,8 +50,9 @@ export function jobsFor(ctx: ApiContext, key: string): JobRegistry {
 }
 
 async function checkpointOf(ctx: ApiContext, runId: string, name?: string): Promise<string> {
-  const runDir = join(ctx.runsRoot, runId);
-  if (!existsSync(runDir)) throw new ApiError('not_found', `no run "${runId}" under ${ctx.runsRoot}`, undefined, 'runId');
+  // The run's real folder: one that links out of the runs root is refused (403).
+  const runDir = await resolveRunDir(ctx.runsRoot, runId);
+  if (!runDir || !existsSync(runDir)) throw new ApiError('not_found', `no run "${runId}" under ${ctx.runsRoot}`, undefined, 'runId');
   if (name) {
     const found = (await listCheckpoints(runDir)).find((c) => c.name === name);
     if (!found?.complete) {
@@ -99,7 +101,9 @@ export const exportHandlers: HandlerMap<ExportCall> = {
   },
   'export.cancel': (request, ctx) => ({ cancelled: jobsFor(ctx, 'export.jobs').cancel(request.jobId) }),
   'export.list': async (request, ctx) => {
-    const dir = join(ctx.runsRoot, request.runId, 'exports');
+    const runDir = await resolveRunDir(ctx.runsRoot, request.runId);
+    const dir = runDir ? await resolveInRun(runDir, 'exports') : null;
+    if (!dir) return { exports: [] };
     let names: string[] = [];
     try {
       names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);

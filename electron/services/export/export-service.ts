@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { ClassifiedError } from '../../shared/events';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { streamTrainerCommand, type StreamOptions, type StreamResult } from './trainer-stream';
+import { BadNameError, resolveRunDir } from '../paths/run-paths';
 
 export const EXPORT_DTYPES = ['fp32', 'fp16', 'bf16', 'q8_0', 'q5_0', 'q4_0'] as const;
 /** GGUF block quantisations (the gguf format only). */
@@ -41,6 +42,11 @@ export type ExportOutcome =
 /** A target that does not name a complete checkpoint; the message says what to pass instead. */
 export class CheckpointTargetError extends Error {}
 
+const refusedAsTarget = (error: unknown): never => {
+  if (error instanceof BadNameError) throw new CheckpointTargetError(error.message);
+  throw error;
+};
+
 export interface ResolvedCheckpoint {
   checkpointDir: string;
   /** The run directory when the checkpoint sits in one (…/<run>/checkpoints/step-N). */
@@ -57,7 +63,8 @@ export async function resolveCheckpoint(target: string, runsRoot: string): Promi
     return { checkpointDir: asPath, runDir: isDir(join(parent, 'checkpoints')) ? parent : null };
   }
   const looksLikeId = !isAbsolute(target) && !target.includes(sep) && !target.includes('/');
-  const runDir = isDir(join(asPath, 'checkpoints')) ? asPath : looksLikeId ? join(runsRoot, target) : null;
+  // A run id is looked up on real paths: a run folder that links out of the runs root is refused.
+  const runDir = isDir(join(asPath, 'checkpoints')) ? asPath : looksLikeId ? await resolveRunDir(runsRoot, target).catch(refusedAsTarget) : null;
   if (!runDir || !isDir(runDir)) {
     throw new CheckpointTargetError(
       `"${target}" is neither a checkpoint directory (with manifest.json), a run directory, nor a run id under ${runsRoot}`,

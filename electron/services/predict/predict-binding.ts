@@ -1,10 +1,10 @@
 // Bindings of contract/predict.ts: one generation per job, its text streamed on 'predict.tokens'.
-import { join } from 'node:path';
 import { ApiError } from '../api/api-error';
 import type { HandlerMap } from '../api/handler-types';
 import { CheckpointTargetError, resolveCheckpoint } from '../export/export-service';
 import { jobsFor } from '../export/export-binding';
 import { runPredict } from './predict-service';
+import { resolveRunDir } from '../paths/run-paths';
 
 type PredictCall = 'predict.start' | 'predict.cancel';
 
@@ -16,7 +16,10 @@ export const predictHandlers: HandlerMap<PredictCall> = {
     let model = request.model ?? '';
     if (request.runId) {
       try {
-        model = (await resolveCheckpoint(join(ctx.runsRoot, request.runId), ctx.runsRoot)).checkpointDir;
+        // The run's real folder: one that links out of the runs root is refused (403).
+        const runDir = await resolveRunDir(ctx.runsRoot, request.runId);
+        if (!runDir) throw new ApiError('not_found', `no run "${request.runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.', 'runId');
+        model = (await resolveCheckpoint(runDir, ctx.runsRoot)).checkpointDir;
       } catch (error) {
         if (error instanceof CheckpointTargetError) throw new ApiError('not_found', error.message, 'Wait for the first checkpoint to be saved.', 'runId');
         throw error;

@@ -2,8 +2,9 @@
 // directory"): run.json (the trainer's own flag names), run-meta.json (the app's: GPUs, parent),
 // process.json (how to find the process again after a restart), events.jsonl, train.log, STOP,
 // telemetry.jsonl, checkpoints/.
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, open, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isWithin, PathRefusedError } from '../paths/path-guard';
 import { z } from 'zod';
 
 export const runFiles = (runDir: string) => ({
@@ -73,8 +74,22 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await rename(tmp, path);
 }
 
+/**
+ * True when `path` is a symbolic link whose real target lies outside the (real) folder it sits in:
+ * a run's own files are read only where they really are, never through a link to elsewhere.
+ */
+export async function linksOutOfItsFolder(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => null);
+  if (!info?.isSymbolicLink()) return false;
+  const [folder, real] = await Promise.all([realpath(dirname(path)).catch(() => dirname(path)), realpath(path).catch(() => null)]);
+  return real === null || !isWithin(folder, real);
+}
+
 /** Reads and validates a JSON file; null when it does not exist, an Error saying which file otherwise. */
 export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
+  if (await linksOutOfItsFolder(path)) {
+    throw new PathRefusedError(`${path}: a link to outside its run folder; not read`, 'Replace the link with the file itself.');
+  }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -102,6 +117,7 @@ export const readProcessInfo = (runDir: string) => readJsonFile(runFiles(runDir)
 
 /** The last `maxLines` lines of train.log (read from the end, never the whole file). */
 export async function readLogTail(logPath: string, maxLines = 40, maxBytes = 64 * 1024): Promise<string[]> {
+  if (await linksOutOfItsFolder(logPath)) return [`(train.log is a link to outside its run folder; not read)`];
   let handle;
   try {
     handle = await open(logPath, 'r');

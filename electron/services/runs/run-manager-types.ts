@@ -16,6 +16,8 @@ export interface RunManagerOptions {
   fanoutMs?: number;
   /** Fallback poll of events files and of re-attached processes (default 2 s; fs.watch is the fast path). */
   pollMs?: number;
+  /** How often a run waiting for another process's run retries the device lock (default 1 s). */
+  lockRetryMs?: number;
   /** Extra environment for the trainer (tests point HF caches somewhere harmless). */
   env?: Record<string, string>;
 }
@@ -30,6 +32,8 @@ export interface LiveRun {
   process: ProcessInfo | null;
   telemetry: TelemetryPoller | null;
   liveness: NodeJS.Timeout | null;
+  /** Retrying the device locks while another process's run holds them. */
+  lockWait: NodeJS.Timeout | null;
   ended: Promise<RunSummary>;
   resolveEnded: (summary: RunSummary) => void;
   stopping: boolean;

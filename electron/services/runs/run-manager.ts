@@ -2,12 +2,16 @@
 // them so that nothing is left running, resumes them from checkpoints and, when a new instance
 // opens (app restart, another CLI call), re-attaches to the runs that are still alive.
 // It never kills a run because the app goes away: close() only stops watching.
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { watch, type FSWatcher } from 'node:fs';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
 import { listRunDirs } from '../checkpoints/run-list';
+import { resolveRunDir } from '../paths/run-paths';
+import { NothingThereError } from './refusals';
 import type { TrainerEvent } from '../../shared/events';
 import { EventsTailer } from './events-tailer';
+import { QUICK_READ_BYTES } from './history-cache';
 import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
 import { chooseTrainerPython } from './legacy-chatglm';
 import { LiveFanout, type RunListener } from './live-fanout';
@@ -19,14 +23,16 @@ import {
   readTrainerConfig,
   runFiles,
   writeJsonAtomic,
+  type ProcessInfo,
   type RunMeta,
   type RunParent,
   type TrainerConfig,
 } from './run-files';
 import { resolveConfigPaths } from './run-config';
 import { assertSafeRunId, makeRunId } from './run-id';
+import { acquireRunLocks, deviceLocks, recordTrainer, releaseRunLocks } from './run-lock';
 import { gpuSetKey, RunQueue } from './run-queue';
-import { loadRunState } from './run-state';
+import { loadRunState, type RunState } from './run-state';
 import { applyEvents, emptySummary, isFinal, markCrashed, type RunSummary } from './run-summary';
 import { nvidiaTelemetrySource, TelemetryPoller } from './telemetry';
 import { trainerPythonPath } from '../python-env/trainer-python';
@@ -39,6 +45,11 @@ export class RunManager {
   private readonly queue = new RunQueue();
   private readonly fanout: LiveFanout;
   private closed = false;
+  private rootWatcher: FSWatcher | null = null;
+  private rootPoll: NodeJS.Timeout | null = null;
+  private scanning = false;
+  /** Runs found already ended by the root watch: never looked at again. */
+  private readonly settled = new Set<string>();
 
   constructor(private readonly options: RunManagerOptions) {
     this.fanout = new LiveFanout(options.fanoutMs ?? 100);
@@ -60,12 +71,7 @@ export class RunManager {
         continue;
       }
       if (!state.alive || !state.process || this.runs.has(state.runId)) continue;
-      const run = this.track(state.runId, runDir, state.meta ?? unmanagedMeta(state.runId), 'running');
-      run.process = state.process;
-      this.queue.markActive(run.runId, gpuSetKey(run.meta.gpus));
-      await this.watch(run);
-      this.pollLiveness(run);
-      attached.push(run.summary);
+      attached.push((await this.attachLive(state, state.process)).summary);
     }
     // The app owns the queue: runs it had queued before a restart wait again, in their order.
     // (A CLI call does not adopt them: `tunedesk stop` must not start anything.)
@@ -77,6 +83,53 @@ export class RunManager {
       }
     }
     return attached;
+  }
+
+  /**
+   * Watches the runs root for runs started elsewhere (the CLI, another window, by hand): a new run
+   * directory whose trainer is alive is attached and announced within about a second. fs.watch is
+   * the fast path; a periodic rescan catches what it misses (a run folder whose process.json
+   * appears later, file systems without change events).
+   */
+  watchRoot(rescanMs = 1000): void {
+    if (this.rootPoll || this.closed) return;
+    const rescan = () => void this.attachNew().catch(() => undefined);
+    try {
+      this.rootWatcher = watch(this.options.runsRoot, { persistent: false }, rescan);
+      this.rootWatcher.on('error', () => this.rootWatcher?.close());
+    } catch {
+      this.rootWatcher = null; // the poll still works
+    }
+    this.rootPoll = setInterval(rescan, rescanMs);
+    this.rootPoll.unref?.();
+  }
+
+  private async attachNew(): Promise<void> {
+    if (this.scanning || this.closed) return;
+    this.scanning = true;
+    try {
+      for (const runDir of await listRunDirs(this.options.runsRoot)) {
+        const runId = basename(runDir);
+        if (this.runs.has(runId) || this.settled.has(runId)) continue;
+        const state = await loadRunState(runDir);
+        if (isFinal(state.summary.status)) this.settled.add(runId);
+        if (!state.alive || !state.process || this.runs.has(runId) || this.closed) continue;
+        const run = await this.attachLive(state, state.process);
+        this.fanout.publish(run.summary, [], true);
+      }
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  /** Follows a live run another process started: its GPUs count as busy, its events are watched. */
+  private async attachLive(state: RunState, processInfo: ProcessInfo): Promise<LiveRun> {
+    const run = this.track(state.runId, state.runDir, state.meta ?? unmanagedMeta(state.runId), 'running');
+    run.process = processInfo;
+    this.queue.markActive(run.runId, gpuSetKey(run.meta.gpus));
+    await this.watch(run);
+    this.pollLiveness(run);
+    return run;
   }
 
   /** Subscribes to live updates of one run, or '*' for every run; returns the unsubscribe function. */
@@ -139,12 +192,13 @@ export class RunManager {
    * run linked to its parent; the step count continues. Refuses changes that cannot apply.
    */
   async resume(parentId: string, options: ResumeOptions = {}): Promise<{ summary: RunSummary; plan: ResumePlan }> {
-    const parentDir = this.runDir(parentId);
+    // Real path: a parent run folder that links out of the runs root is refused.
+    const parentDir = (await resolveRunDir(this.options.runsRoot, parentId)) ?? this.runDir(parentId);
     const parentConfig = await readTrainerConfig(parentDir);
-    if (!parentConfig) throw new Error(`run ${parentId} has no run.json in ${parentDir}`);
+    if (!parentConfig) throw new NothingThereError(`run ${parentId} has no run.json in ${parentDir}`);
     const checkpoint = await findCompleteCheckpoint(parentDir, options.step);
     if (!checkpoint) {
-      throw new Error(
+      throw new NothingThereError(
         options.step === undefined
           ? `run ${parentId} has no complete checkpoint to resume from`
           : `run ${parentId} has no complete checkpoint at step ${options.step} (see: tunedesk runs show ${parentId})`,
@@ -202,6 +256,8 @@ export class RunManager {
   /** Stops watching (never stops the runs: they go on and a later instance re-attaches). */
   async close(): Promise<void> {
     this.closed = true;
+    this.rootWatcher?.close();
+    if (this.rootPoll) clearInterval(this.rootPoll);
     for (const run of this.runs.values()) this.unwatch(run);
     this.fanout.close();
   }
@@ -220,6 +276,7 @@ export class RunManager {
       process: null,
       telemetry: null,
       liveness: null,
+      lockWait: null,
       ended,
       resolveEnded,
       stopping: false,
@@ -236,6 +293,12 @@ export class RunManager {
 
   private async launch(run: LiveRun): Promise<void> {
     const gpus = run.meta.gpus;
+    // One run per device across processes: another app, browser mode or CLI call may hold it.
+    const locks = deviceLocks(this.options.runsRoot, gpus);
+    if (!(await acquireRunLocks(locks, run.runId))) {
+      this.waitForLocks(run);
+      return;
+    }
     try {
       // ChatGLM-6B runs with its legacy environment's python when the user's consent covers its
       // files; without, the trainer's own python ends the run with the classified explanation.
@@ -247,6 +310,7 @@ export class RunManager {
         masterPort: gpus.length > 1 ? await freePort() : undefined,
       });
       const launched = await launchInRunDir(run.runDir, command, { ...this.options.env, ...choice.env });
+      await recordTrainer(locks, run.runId, { pid: launched.info.pid, start_time: launched.info.start_time });
       run.process = launched.info;
       run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
       this.fanout.publish(run.summary, [], true);
@@ -254,6 +318,7 @@ export class RunManager {
       // During a stop, stop() decides when the run is over: when the whole group is gone.
       void launched.exited.then(() => (run.stopping ? undefined : this.onProcessGone(run)));
     } catch (error) {
+      await releaseRunLocks(locks, run.runId);
       const message = (error as Error).message;
       await appendFile(runFiles(run.runDir).log, `tunedesk: ${message}\n`);
       this.finish(run, { ...markCrashed(run.summary, [message], Date.now() / 1000) });
@@ -261,14 +326,28 @@ export class RunManager {
     }
   }
 
+  /** Retries the device locks until this run may launch (it stays queued meanwhile). */
+  private waitForLocks(run: LiveRun): void {
+    if (run.lockWait) return;
+    run.lockWait = setInterval(() => {
+      if (run.done || this.closed) return;
+      clearInterval(run.lockWait!);
+      run.lockWait = null;
+      void this.launch(run).catch(() => undefined);
+    }, this.options.lockRetryMs ?? 1000);
+  }
+
   private async watch(run: LiveRun): Promise<void> {
     const files = runFiles(run.runDir);
+    let catchingUp = false;
     run.tailer = new EventsTailer(
       files.events,
       {
         onEvents: (events: TrainerEvent[]) => {
           run.summary = applyEvents(run.summary, events);
-          this.fanout.publish(run.summary, events);
+          // Catching up on an attached run's existing lines (maybe millions): subscribers get the
+          // summary; its history is runs.history's to give, downsampled.
+          this.fanout.publish(run.summary, catchingUp ? [] : events);
         },
         onMalformed: (problem) => {
           run.summary = {
@@ -281,7 +360,13 @@ export class RunManager {
       },
       { pollMs: this.options.pollMs ?? 2000 },
     );
-    await run.tailer.start();
+    // A re-attached LONG run is caught up in the background, its old lines not pushed to
+    // subscribers (runs.history gives them, downsampled); a short one is read and pushed now.
+    const existing = (await stat(files.events).catch(() => null))?.size ?? 0;
+    catchingUp = existing > QUICK_READ_BYTES;
+    const caughtUp = run.tailer.start().finally(() => (catchingUp = false));
+    if (catchingUp) void caughtUp.catch(() => undefined);
+    else await caughtUp;
     const gpus = run.meta.gpus;
     // Default: nvidia-smi through the hardware service, only for runs on chosen GPUs.
     const source = this.options.telemetry === undefined ? nvidiaTelemetrySource() : this.options.telemetry;
@@ -335,7 +420,9 @@ export class RunManager {
     this.fanout.publish(summary, [], true);
     this.fanout.flush(run.runId);
     run.resolveEnded(summary);
-    for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
+    void releaseRunLocks(deviceLocks(this.options.runsRoot, run.meta.gpus), run.runId).finally(() => {
+      for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
+    });
   }
 
   private unwatch(run: LiveRun): void {
@@ -345,5 +432,7 @@ export class RunManager {
     run.telemetry = null;
     if (run.liveness) clearInterval(run.liveness);
     run.liveness = null;
+    if (run.lockWait) clearInterval(run.lockWait);
+    run.lockWait = null;
   }
 }

@@ -4,8 +4,11 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { EventsTailer, type MalformedLine } from './events-tailer';
+import { parseEvent } from './event-parse';
+import { BACKGROUND_CHUNK_BYTES, QUICK_READ_BYTES } from './history-cache';
 import { isSameProcessAlive } from './process-tree';
 import {
+  linksOutOfItsFolder,
   readLogTail,
   readProcessInfo,
   readRunMeta,
@@ -68,9 +71,60 @@ async function fileHead(file: string, bytes: number): Promise<string> {
 }
 const FOLDED_CACHE_MAX = 500;
 
+const emptyFold = (runId: string): Pick<Folded, 'summary' | 'malformed' | 'firstMalformed'> => ({
+  summary: emptySummary(runId, 'queued'),
+  malformed: 0,
+  firstMalformed: null,
+});
+
+/** Background folds of long events files, by file: one at a time per file. */
+const filling = new Map<string, Promise<void>>();
+
+/**
+ * A provisional summary of a long events file whose fold is still running: its head (run_started)
+ * and its tail (the last metrics, run_finished) read whole. The best loss needs every line, so it
+ * stays unknown (null) until the fold is complete.
+ */
+async function provisionalFold(file: string, runId: string, size: number): Promise<Folded> {
+  const summary = emptySummary(runId, 'queued');
+  const folded: Folded = { head: '', tailer: null as unknown as EventsTailer, summary, malformed: 0, firstMalformed: null };
+  const handle = await open(file, 'r');
+  try {
+    for (const [start, length] of [[0, 64 * 1024], [Math.max(64 * 1024, size - 256 * 1024), 256 * 1024]] as const) {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - start)));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+      const lines = buffer.toString('utf8', 0, bytesRead).split('\n');
+      if (start > 0) lines.shift(); // cut at the window's start
+      lines.pop(); // cut at its end (or the empty string after the last newline)
+      const events = lines.map((l) => parseEvent(l)).flatMap((p) => (p.ok ? [p.event] : []));
+      folded.summary = applyEvents(folded.summary, events);
+    }
+  } finally {
+    await handle.close();
+  }
+  folded.summary = { ...folded.summary, bestLoss: null };
+  return folded;
+}
+
 async function foldEvents(file: string, runId: string): Promise<Folded> {
-  let entry = foldedCache.get(file);
+  const entry = foldedCache.get(file);
   const info = await stat(file).catch(() => null);
+  // A long file read for the first time is folded in the background (other calls never wait on
+  // it); meanwhile its head and tail give the summary.
+  if (info && info.size - (entry?.tailer.position ?? 0) > QUICK_READ_BYTES && !filling.has(file)) {
+    const background = foldEventsNow(file, runId, info).then(
+      () => undefined,
+      () => undefined,
+    );
+    filling.set(file, background);
+    void background.finally(() => filling.delete(file));
+  }
+  if (info && filling.has(file)) return provisionalFold(file, runId, info.size);
+  return foldEventsNow(file, runId, info);
+}
+
+async function foldEventsNow(file: string, runId: string, info: Awaited<ReturnType<typeof stat>> | null): Promise<Folded> {
+  let entry = foldedCache.get(file);
   // A file that vanished, shrank or was replaced: start over.
   if (entry && (!info || info.size < entry.tailer.position || (await fileHead(file, entry.head.length)) !== entry.head)) entry = undefined;
   if (!entry) {
@@ -81,7 +135,7 @@ async function foldEvents(file: string, runId: string): Promise<Folded> {
         fresh.malformed += 1;
         fresh.firstMalformed ??= problem;
       },
-    });
+    }, { chunkBytes: BACKGROUND_CHUNK_BYTES });
     entry = fresh;
   }
   await entry.tailer.readNew();
@@ -98,7 +152,9 @@ export async function loadRunState(runDir: string): Promise<RunState> {
   const meta = await readRunMeta(runDir).catch((error: Error) => (problems.push(error.message), null));
   const processInfo = await readProcessInfo(runDir).catch((error: Error) => (problems.push(error.message), null));
   const runId = basename(runDir); // the trainer names its run after the directory, and so do we
-  const folded = await foldEvents(files.events, runId);
+  const eventsLinkOut = await linksOutOfItsFolder(files.events);
+  if (eventsLinkOut) problems.push(`${files.events}: a link to outside its run folder; not read`);
+  const folded = eventsLinkOut ? emptyFold(runId) : await foldEvents(files.events, runId);
   let summary = { ...folded.summary, malformedLines: folded.malformed };
   if (folded.firstMalformed) {
     const m = folded.firstMalformed;

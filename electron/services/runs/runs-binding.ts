@@ -10,10 +10,11 @@ import { deleteCheckpoint, deleteRun } from '../checkpoints/delete-run';
 import { NoTrashError } from '../checkpoints/delete-to-trash';
 import { describeRun, listRuns } from '../checkpoints/run-list';
 import { join, resolve } from 'node:path';
+import { resolveInRun, resolveRunDir } from '../paths/run-paths';
+import { BadNameError, InUseError, NothingThereError } from './refusals';
 import { trainerDoctor } from '../python-env/doctor';
 import { SettingsStore } from '../settings/settings-store';
-import type { TrainerEvent } from '../../shared/events';
-import { readEventsFile } from './events-tailer';
+import { readHistory } from './history-cache';
 import { runPreflight } from './preflight';
 import { planResume, ResumeRefusedError } from './resume-rules';
 import { readTrainerConfig, runFiles } from './run-files';
@@ -45,6 +46,7 @@ export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
     const manager = new RunManager({ runsRoot: ctx.runsRoot });
     manager.subscribe('*', (update) => ctx.events.publish('runs.update', update));
     await manager.init({ adoptQueued: true });
+    manager.watchRoot(); // runs started from the CLI or another window show live too
     ctx.trainings = {
       running: async () =>
         manager
@@ -61,18 +63,23 @@ export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
   });
 }
 
+/** The run's REAL folder: a run folder that links out of the runs root is refused (403). */
 async function existingRunDir(ctx: ApiContext, runId: string): Promise<string> {
-  const dir = join(ctx.runsRoot, runId);
-  const state = await loadRunState(dir);
-  if (!state.config && !state.meta && state.summary.updatedAt === null) {
-    throw new ApiError('not_found', `no run "${runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.');
+  const dir = await resolveRunDir(ctx.runsRoot, runId).catch(asApiError);
+  const state = dir ? await loadRunState(dir) : null;
+  if (!dir || !state || (!state.config && !state.meta && state.summary.updatedAt === null && state.problems.length === 0)) {
+    throw new ApiError('not_found', `no run "${runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.', 'runId');
   }
   return dir;
 }
 
+/** Service errors that are refusals, not faults: each becomes a 4xx with its code and message. */
 const asApiError = (error: unknown): never => {
   if (error instanceof ResumeRefusedError) throw new ApiError('resume_refused', error.message, 'Resume without these changes, or start a new run.');
   if (error instanceof NoTrashError) throw new ApiError('no_trash', error.message, 'Repeat with permanent: true to delete for good.');
+  if (error instanceof InUseError) throw new ApiError('conflict', error.message, 'Stop the run first, then try again.');
+  if (error instanceof NothingThereError) throw new ApiError('not_found', error.message, 'Refresh the list and pick again.');
+  if (error instanceof BadNameError) throw new ApiError('invalid_request', error.message, 'Use a name exactly as the list shows it.');
   throw error;
 };
 
@@ -96,16 +103,10 @@ export const runsHandlers: HandlerMap<RunsCall> = {
   'runs.history': async ({ runId }, ctx) => {
     const manager = await runManagerFor(ctx);
     const dir = await existingRunDir(ctx, runId);
-    const events: TrainerEvent[] = [];
-    let malformedLines = 0;
-    await readEventsFile(
-      runFiles(dir).events,
-      (batch) => {
-        for (const e of batch) events.push(e);
-      },
-      () => (malformedLines += 1),
-    );
-    return { summary: manager.get(runId) ?? (await loadRunState(dir)).summary, events, malformedLines };
+    // Downsampled (min, max and last per bucket) and read incrementally: bounded and fast however long the run.
+    const eventsFile = (await resolveInRun(dir, 'events.jsonl')) ?? runFiles(dir).events;
+    const { events, malformedLines, sampled } = await readHistory(eventsFile);
+    return { summary: manager.get(runId) ?? (await loadRunState(dir)).summary, events, malformedLines, sampled };
   },
   'runs.start': async ({ config, gpus, preset }, ctx) => {
     const manager = await runManagerFor(ctx);
@@ -131,7 +132,10 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     return manager.resume(runId, { step, overrides, gpus, baseDir: ctx.appRoot }).catch(asApiError);
   },
   'runs.delete': async ({ runId, permanent }, ctx) => {
-    await existingRunDir(ctx, runId);
+    const live = (await runManagerFor(ctx)).get(runId);
+    if (live && (live.status === 'running' || live.status === 'queued')) {
+      throw new ApiError('conflict', `run ${runId} is still ${live.status}; stop it first, then delete it.`, 'Stop the run first, then try again.');
+    }
     return deleteRun(ctx.runsRoot, runId, permanent).catch(asApiError);
   },
   'runs.compare': async ({ runIds, metrics }, ctx) => {
@@ -144,9 +148,12 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     const deepspeedAvailable = (await trainerDoctor()).engines.deepspeed?.available ?? false;
     return runPreflight(manager, config, { gpus, estimateGb, budgetGb, deepspeedAvailable });
   },
-  'checkpoints.list': async ({ runId }, ctx) => ({ checkpoints: await listCheckpoints(await existingRunDir(ctx, runId)) }),
+  'checkpoints.list': async ({ runId }, ctx) => {
+    const dir = await existingRunDir(ctx, runId);
+    await resolveInRun(dir, 'checkpoints').catch(asApiError); // a checkpoints folder that links out: 403
+    return { checkpoints: await listCheckpoints(dir) };
+  },
   'checkpoints.delete': async ({ runId, name, permanent }, ctx) => {
-    await existingRunDir(ctx, runId);
     return deleteCheckpoint(ctx.runsRoot, runId, name, permanent).catch(asApiError);
   },
   'settings.get': (_request, ctx) => runsRootInfo(ctx),

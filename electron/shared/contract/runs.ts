@@ -142,7 +142,14 @@ export const runsCalls = {
   'runs.history': call(
     "The run's events from events.jsonl (malformed lines skipped and counted) and its summary.",
     z.strictObject({ runId }),
-    z.object({ summary: runSummarySchema, events: z.array(trainerEventSchema), malformedLines: z.number() }),
+    z.object({
+      summary: runSummarySchema,
+      events: z.array(trainerEventSchema),
+      malformedLines: z.number(),
+      /** Metrics and evals are downsampled (each series' min, max and last per bucket); true while a
+       * long file is still being read and the events are a sample of it (ask again for the whole). */
+      sampled: z.boolean().optional(),
+    }),
   ),
   /** Start a run; it waits in the queue while another run holds its GPU set. */
   'runs.start': call(

@@ -19,16 +19,24 @@ export function useRunLive(runId: string): { view: RunView | undefined; error: {
     const unsubscribe = api.subscribe('runs.update', (u) => {
       if (u.runId === runId) useRunsStore.getState().ingest(runId, toSummaryView(u.summary), u.events);
     });
-    api.invoke('runs.history', { runId }).then(
-      (h) => {
-        if (!cancelled) useRunsStore.getState().loadHistory(runId, toSummaryView(h.summary), h.events);
-      },
-      (e: unknown) => {
-        if (!cancelled) setError(toUiError(e));
-      },
-    );
+    let again: ReturnType<typeof setTimeout> | undefined;
+    const load = () =>
+      api.invoke('runs.history', { runId }).then(
+        (h) => {
+          if (cancelled) return;
+          useRunsStore.getState().loadHistory(runId, toSummaryView(h.summary), h.events);
+          // A very long run read for the first time answers with a sample while the host reads the
+          // whole file: ask again until the exact (downsampled) history is there.
+          if (h.sampled) again = setTimeout(load, 1500);
+        },
+        (e: unknown) => {
+          if (!cancelled) setError(toUiError(e));
+        },
+      );
+    void load();
     return () => {
       cancelled = true;
+      if (again) clearTimeout(again);
       unsubscribe();
     };
   }, [api, runId]);

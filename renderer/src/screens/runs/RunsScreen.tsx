@@ -1,7 +1,7 @@
 // Runs and checkpoints: every run under the runs folder (made by the app or the CLI) with status,
 // method, base model and best loss. Open one for its curves; tick several to overlay their curves
 // and see how their settings differ; per checkpoint: resume, export, try, delete.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CallResponse } from '../../api';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -10,13 +10,31 @@ import { navigate } from '../../route';
 import { formatDuration, statusWord } from '../../stores/run-selectors';
 import { formatBytes } from '../wizard/format';
 import { CompareRuns } from './CompareRuns';
+import { DeleteRunButton } from './DeleteRunButton';
 
 type Listing = CallResponse<'runs.list'>['runs'][number];
 
 export function RunsScreen({ compare }: { compare: string[] }) {
+  const api = useApi();
   const list = useCall('runs.list', {});
   const [selected, setSelected] = useState<string[]>(compare);
   const [open, setOpen] = useState<string | null>(null);
+  // Live: a run started elsewhere (the CLI, another window) or a status change reloads the list.
+  const known = useRef(new Map<string, string>());
+  useEffect(() => {
+    known.current = new Map((list.data?.runs ?? []).map((r) => [r.runId, r.status]));
+  }, [list.data]);
+  const reload = list.reload;
+  useEffect(
+    () =>
+      api.subscribe('runs.update', (u) => {
+        if (known.current.get(u.summary.runId) !== u.summary.status) {
+          known.current.set(u.summary.runId, u.summary.status);
+          reload();
+        }
+      }),
+    [api, reload],
+  );
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id].slice(-8)));
 
   return (
@@ -54,6 +72,9 @@ export function RunsScreen({ compare }: { compare: string[] }) {
               <th scope="col">Steps</th>
               <th scope="col">Duration</th>
               <th scope="col">Checkpoints</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -100,10 +121,13 @@ function RunRow({ run, resumedAs, selected, onToggle, open, onOpen, onChanged }:
             {complete} {open ? '▴' : '▾'}
           </button>
         </td>
+        <td>
+          <DeleteRunButton runId={run.runId} status={run.status} onDeleted={onChanged} />
+        </td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={9}>
+          <td colSpan={10}>
             <CheckpointList run={run} onChanged={onChanged} />
           </td>
         </tr>
