@@ -34,6 +34,10 @@ export interface WizardState {
   /** The user picked a method or preset themselves; until then the recommended plan is applied. */
   methodChosen: boolean;
   setMethodChosen(chosen: boolean): void;
+  /** The recommendation row (plan id) the method settings came from; null after a preset. */
+  planId: string | null;
+  /** Applies a plan's settings; `byUser` marks it as the user's own choice. */
+  choosePlan(planId: string, config: RunConfigDraft, byUser: boolean): void;
   setStep(step: WizardStep): void;
   set(key: string, value: SettingValue): void;
   applyPreset(id: string, config: Record<string, unknown>): void;
@@ -50,14 +54,17 @@ export const useWizardStore = create<WizardState>()((set) => ({
   dataOk: false,
   legacyReady: null,
   methodChosen: false,
+  planId: null,
   setLegacyReady: (legacyReady) => set({ legacyReady }),
   setMethodChosen: (methodChosen) => set({ methodChosen }),
+  choosePlan: (planId, config, byUser) => set((s) => ({ planId, methodChosen: s.methodChosen || byUser, draft: { ...s.draft, ...config } })),
   setStep: (step) => set({ step }),
   set: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, presetId: s.presetId })),
   applyPreset: (id, config) =>
     set((s) => ({
       presetId: id,
       methodChosen: true,
+      planId: null,
       // A preset never replaces the user's own model and data choice.
       draft: {
         ...s.draft,
@@ -68,7 +75,7 @@ export const useWizardStore = create<WizardState>()((set) => ({
     })),
   setModel: (dir, info) => set((s) => ({ model: info, legacyReady: null, draft: { ...s.draft, model_name_or_path: dir } })),
   setData: (path, ok) => set((s) => ({ dataOk: ok, draft: { ...s.draft, train_path: path } })),
-  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false }),
+  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false, planId: null }),
 }));
 
 /** Only plain values of a preset's config (it is validated by the host's schema already). */

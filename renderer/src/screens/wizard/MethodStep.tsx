@@ -1,6 +1,6 @@
 // Wizard step 3: how to train. The recommender's table as bars (estimated memory per method against
 // this machine's budget), presets as one-click cards, then the settings (all of them in expert mode).
-import { useEffect } from 'react';
+import { useEffect, type KeyboardEvent } from 'react';
 import type { Recommendation, RecommendationRow } from '../../../../electron/shared/contract/recommend';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useCall } from '../../components/useCall';
@@ -8,7 +8,7 @@ import { useSettingsStore } from '../../stores/settings-store';
 import { METHOD_NAMES } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
 import { formatBytes } from './format';
-import { VERDICT_WORDS, memoryBars, methodToConfig } from './method-rows';
+import { VERDICT_WORDS, memoryBars, planToConfig, selectedPlanId } from './method-rows';
 import { SettingsForm } from './SettingsForm';
 
 export function MethodStep() {
@@ -64,22 +64,34 @@ export function MethodStep() {
 
 function RecommendationTable({ rec }: { rec: Recommendation }) {
   const draft = useWizardStore((s) => s.draft);
-  const set = useWizardStore((s) => s.set);
+  const planId = useWizardStore((s) => s.planId);
+  const choosePlan = useWizardStore((s) => s.choosePlan);
   const expert = useSettingsStore((s) => s.expert);
   const bars = memoryBars(rec.rows, rec.budgetBytes);
   // Newcomers see the plans this machine can run; experts also see the unavailable ones and why.
   const shown = rec.rows.map((row, i) => ({ row, bar: bars[i]! })).filter(({ row }) => expert || row.verdict !== 'unavailable');
   const hidden = rec.rows.length - shown.length;
-  const choose = (row: RecommendationRow) => {
-    for (const [k, v] of Object.entries(methodToConfig(row.method))) set(k, v);
-    useWizardStore.getState().setMethodChosen(true);
-  };
+  // Selected by plan id: two rows of one kind (LoRA r8 / r16) are two different choices.
+  const selected = selectedPlanId(rec.rows, planId, draft);
+  const choose = (row: RecommendationRow) => choosePlan(row.planId, planToConfig(row), true);
   // A newcomer who has not chosen gets the recommended plan applied (they can still pick another).
   const best = rec.rows.find((r) => r.planId === rec.best);
   useEffect(() => {
     if (!best || useWizardStore.getState().methodChosen) return;
-    for (const [k, v] of Object.entries(methodToConfig(best.method))) useWizardStore.getState().set(k, v);
+    useWizardStore.getState().choosePlan(best.planId, planToConfig(best), false);
   }, [best]);
+  // Arrow keys move the choice to the next / previous row that can be chosen (and focus its radio),
+  // the same rows a click reaches; the browser's own radio navigation is replaced, not doubled.
+  const selectable = shown.filter(({ row }) => row.verdict !== 'unavailable').map(({ row }) => row);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const step = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : 0;
+    if (!step || !(e.target instanceof HTMLInputElement) || e.target.type !== 'radio' || selectable.length === 0) return;
+    e.preventDefault();
+    const at = selectable.findIndex((r) => r.planId === e.target.dataset.plan);
+    const next = selectable[(at + step + selectable.length) % selectable.length]!;
+    choose(next);
+    e.currentTarget.querySelector<HTMLInputElement>(`input[data-plan="${next.planId}"]`)?.focus();
+  };
   return (
     <section className="card" aria-label="Memory per method">
       <h3>
@@ -91,15 +103,22 @@ function RecommendationTable({ rec }: { rec: Recommendation }) {
           {w}
         </div>
       ))}
-      <div className="rec-rows" data-testid="recommendation" role="radiogroup" aria-label="Method">
+      <div className="rec-rows" data-testid="recommendation" role="radiogroup" aria-label="Method" onKeyDown={onKeyDown}>
         {shown.map(({ row, bar }) => {
-          const selected = methodToConfig(row.method).train_type === draft.train_type;
           const b = row.estimate.breakdown;
           const breakdown = `weights ${formatBytes(b.weights)}, gradients ${formatBytes(b.gradients)}, optimizer ${formatBytes(b.optimizer)}, activations ${formatBytes(b.activations)}, logits ${formatBytes(b.logits)}, overhead ${formatBytes(b.overhead)}`;
           return (
             <div key={row.planId} className={`rec-row${row.planId === rec.best ? ' best' : ''}`} data-plan={row.planId}>
               <label className="row" style={{ gap: 6 }}>
-                <input type="radio" name="method" checked={selected} onChange={() => choose(row)} disabled={row.verdict === 'unavailable'} />
+                <input
+                  type="radio"
+                  name="method"
+                  data-plan={row.planId}
+                  checked={row.planId === selected}
+                  onChange={() => choose(row)}
+                  disabled={row.verdict === 'unavailable'}
+                  tabIndex={row.planId === selected || (selected === null && row === selectable[0]) ? 0 : -1}
+                />
                 {row.label}
                 {row.planId === rec.best && <span className="badge ok">recommended</span>}
               </label>
