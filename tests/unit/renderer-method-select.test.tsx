@@ -64,7 +64,8 @@ describe('Method step selection', () => {
     fireEvent.click(radios().find((r) => r.dataset.plan === ids[0])!);
     for (let i = 1; i <= ids.length; i++) {
       act(() => {
-        fireEvent.keyDown(document.activeElement?.dataset.plan ? document.activeElement : radios().find((r) => r.checked)!, { key: 'ArrowDown' });
+        const focused = document.activeElement as HTMLInputElement | null;
+        fireEvent.keyDown(focused?.dataset.plan ? focused : radios().find((r) => r.checked)!, { key: 'ArrowDown' });
       });
       const want = ids[i % ids.length]!;
       expect(checkedPlans()).toEqual([want]);

@@ -3,7 +3,7 @@
 // command) are computed from it by the pure functions in train-settings.ts.
 import { create } from 'zustand';
 import type { ModelInfo } from '../../../electron/shared/contract/models';
-import type { RunConfigDraft, SettingValue } from './train-settings';
+import { validateDraft, type RunConfigDraft, type SettingValue } from './train-settings';
 
 export const WIZARD_STEPS = ['model', 'data', 'method', 'review'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
@@ -13,7 +13,8 @@ export const DEFAULT_DRAFT: RunConfigDraft = {
   train_type: 'lora',
   learning_rate: 1e-4,
   max_len: 512,
-  max_src_len: 256,
+  // null: derived from max length (train-settings effectiveMaxSrcLen), shown as the field's placeholder.
+  max_src_len: null,
   per_device_train_batch_size: 1,
   gradient_accumulation_steps: 1,
   num_train_epochs: 1,
@@ -104,8 +105,13 @@ export function stepBlocker(step: WizardStep, s: Pick<WizardState, 'draft' | 'mo
       if (!s.draft.train_path) return 'Choose a data file first.';
       if (!s.dataOk) return 'Fix the data errors above, or choose to skip the bad lines.';
       return null;
-    case 'method':
-      return s.draft.train_type ? null : 'Choose a method.';
+    case 'method': {
+      if (!s.draft.train_type) return 'Choose a method.';
+      // Every bad number blocks here, where it was typed (and is shown), not at Start.
+      const { model_name_or_path: _model, train_path: _data, ...bad } = validateDraft(s.draft);
+      const n = Object.keys(bad).length;
+      return n === 0 ? null : `Fix the ${n === 1 ? 'setting' : `${n} settings`} marked in red above.`;
+    }
     case 'review':
       return null;
   }

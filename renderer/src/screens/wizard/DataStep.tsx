@@ -8,6 +8,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
 import { useDataStatsStore } from '../../stores/data-stats-store';
+import { effectiveMaxSrcLen } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
 import { LengthHistogram } from './LengthHistogram';
 
@@ -31,7 +32,7 @@ export function DataStep() {
         trainPath,
         ...(typeof draft.model_name_or_path === 'string' ? { modelDir: draft.model_name_or_path } : {}),
         ...(typeof draft.max_len === 'number' ? { maxLen: draft.max_len } : {}),
-        ...(typeof draft.max_src_len === 'number' ? { maxSrcLen: draft.max_src_len } : {}),
+        ...(typeof effectiveMaxSrcLen(draft) === 'number' ? { maxSrcLen: effectiveMaxSrcLen(draft) as number } : {}),
         ...(typeof draft.mode === 'string' && draft.mode ? { mode: draft.mode as 'glm' | 'glm2' | 'glm3' } : {}),
         preview: 3,
       });

@@ -85,9 +85,10 @@ function RecommendationTable({ rec }: { rec: Recommendation }) {
   const selectable = shown.filter(({ row }) => row.verdict !== 'unavailable').map(({ row }) => row);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const step = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : 0;
-    if (!step || !(e.target instanceof HTMLInputElement) || e.target.type !== 'radio' || selectable.length === 0) return;
+    const radio = e.target;
+    if (!step || !(radio instanceof HTMLInputElement) || radio.type !== 'radio' || selectable.length === 0) return;
     e.preventDefault();
-    const at = selectable.findIndex((r) => r.planId === e.target.dataset.plan);
+    const at = selectable.findIndex((r) => r.planId === radio.dataset.plan);
     const next = selectable[(at + step + selectable.length) % selectable.length]!;
     choose(next);
     e.currentTarget.querySelector<HTMLInputElement>(`input[data-plan="${next.planId}"]`)?.focus();
