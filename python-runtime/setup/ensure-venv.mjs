@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { pythonCandidates, venvPython, MIN_PYTHON } from './python-paths.mjs';
 
 const runtimeDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const venvDir = join(runtimeDir, '.venv');
+// TUNEDESK_VENV_DIR: another place for the environment (the installer's own tests use a stand-in).
+const venvDir = process.env.TUNEDESK_VENV_DIR ?? join(runtimeDir, '.venv');
 const stampFile = join(venvDir, '.tunedesk-stamp');
 const requirementFiles = ['requirements.txt', 'requirements-dev.txt', 'pyproject.toml'];
 
