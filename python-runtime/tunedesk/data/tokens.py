@@ -84,6 +84,8 @@ class Encoded:
     labels: list[int] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     cuts: list[tuple[int, list[int]]] = field(default_factory=list)
+    #: Which limit made each cut, by its position: "max_src_len" (the prompt) or "max_len" (the whole sample).
+    cut_by: dict[int, str] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -94,13 +96,14 @@ class Encoded:
         self.labels += list(ids) if learn else [IGNORE_INDEX] * len(ids)
         self.kinds += [kind] * len(ids)
 
-    def add_pieces(self, pieces: list[Piece], removed: list[int], cut_at: int) -> None:
-        """Append pieces; ``removed`` (what truncation cut) is remembered at offset ``cut_at`` of them."""
+    def add_pieces(self, pieces: list[Piece], removed: list[int], cut_at: int, *, limit: str = "max_len") -> None:
+        """Append pieces; ``removed`` (what ``limit`` cut) is remembered at offset ``cut_at`` of them."""
         start = len(self.ids)
         for piece in pieces:
             self.add(piece.ids, piece.kind, learn=piece.learn)
         if removed:
             self.cuts.append((start + cut_at, list(removed)))
+            self.cut_by[start + cut_at] = limit
 
 
 @dataclass

@@ -35,11 +35,11 @@ export function methodToConfig(method: MethodSpec): RunConfigDraft {
   }
 }
 
-/** The DeepSpeed config file (the original scripts' names, which the trainer resolves) of a ZeRO layout; null: no DeepSpeed. */
+/** The bundled DeepSpeed config of a ZeRO layout (as the presets name them); null: no DeepSpeed. */
 export function zeroConfigFile(settings: Pick<TrainSettings, 'zeroStage' | 'offloadOptimizer' | 'offloadParams'>): string | null {
   if (settings.zeroStage === 0) return null;
-  if (settings.zeroStage === 2) return 'ds_zero2_no_offload.json';
-  return settings.offloadOptimizer || settings.offloadParams ? 'ds_zero3_offload.json' : 'ds_zero3_no_offload.json';
+  if (settings.zeroStage === 2) return 'resources/deepspeed/zero2.json';
+  return settings.offloadOptimizer || settings.offloadParams ? 'resources/deepspeed/zero3_offload.json' : 'resources/deepspeed/zero3.json';
 }
 
 /**
