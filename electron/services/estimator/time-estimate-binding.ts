@@ -12,6 +12,7 @@ import type { HardwareReport } from '../../shared/contract/hardware';
 import type { ModelInfo } from '../../shared/contract/models';
 import type { MethodSpec } from '../../shared/contract/estimator';
 import type { TimeEstimateResult } from '../../shared/contract/time-estimate';
+import { gpusButCpuTorch } from '../hardware/cpu-torch';
 import { hardwareReport } from '../hardware/hardware-report';
 import { inspectModel } from '../models/inspect-model';
 import { defaultLoraTargets } from './plans';
@@ -100,6 +101,8 @@ export function targetDevice(report: HardwareReport | null, config: Config, gpus
   if (config.device === 'cpu') return cpu;
   if (config.device === 'mps') return { kind: 'other', name: 'Apple GPU (mps)', count: 1 };
   const nvidia = (report?.gpus ?? []).filter((g) => g.vendor === 'nvidia');
+  // A CPU build of torch trains on the CPU whatever nvidia-smi shows: time it as the CPU.
+  if (report?.trainer && gpusButCpuTorch(report.gpus, report.trainer)) return cpu;
   if (nvidia.length === 0) {
     const apple = report?.gpus.find((g) => g.vendor === 'apple');
     return apple ? { kind: 'other', name: apple.name, count: 1 } : cpu;

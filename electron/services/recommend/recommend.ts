@@ -150,6 +150,7 @@ export function recommend(input: RecommendInput): Recommendation {
   if (legacyReady) warnings.push("ChatGLM-6B trains in its legacy environment with its own code (you agreed to its current files): LoRA, Freeze or full training, --mode glm");
   else if (model.remoteCode) warnings.push(`the model asks for remote code (${Object.keys(model.remoteCode).join(', ')}): it is reported, never run`);
   if (!budget.trainerReady) warnings.push('the trainer environment is not ready: run `npm run setup:python`');
+  if (budget.cpuTorchStory) warnings.unshift(budget.cpuTorchStory);
 
   const rows: RecommendationRow[] = plans.map((plan) => {
     const est = estimate(model, plan.method, plan.settings);
