@@ -3,7 +3,7 @@
 // and never fails for want of any one of them: a missing piece narrows the basis, it is said so.
 import { createReadStream, existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ApiContext } from '../api/context';
@@ -97,7 +97,7 @@ export function computeModelOf(info: ModelInfo, config: Config, onGpu: boolean):
 /** The device the run will train on: the chosen GPUs, else GPU 0 (the torch engine), else the CPU. */
 export function targetDevice(report: HardwareReport | null, config: Config, gpus: number[] | undefined): DeviceTarget {
   const cores = report?.host.cpu?.physicalCores ?? null;
-  const cpu: DeviceTarget = { kind: 'cpu', name: report?.host.cpu?.brand ?? 'CPU', count: 1, cpuCores: cores };
+  const cpu: DeviceTarget = { kind: 'cpu', name: report?.host.cpu?.brand ?? 'CPU', count: 1, cpuCores: cores, loadAverage: loadavg()[0] ?? null };
   if (config.device === 'cpu') return cpu;
   if (config.device === 'mps') return { kind: 'other', name: 'Apple GPU (mps)', count: 1 };
   const nvidia = (report?.gpus ?? []).filter((g) => g.vendor === 'nvidia');
