@@ -100,7 +100,8 @@ describe('recommend: a 6B model', () => {
     const tiny = modelFromConfig({ model_type: 'llama', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4, intermediate_size: 128, vocab_size: 512, max_position_embeddings: 512 });
     const r = recommend({ model: tiny, budget: CPU_ONLY, seqLen: 64, microBatch: 1 });
     for (const row of r.rows) expect(row.reason).not.toMatch(/\b0\.0 GiB/);
-    expect(r.rows[0]!.reason).toMatch(/about (0\.\d\d|under 0\.01) GiB of RAM/);
+    expect(r.rows[0]!.reason).toMatch(/(about 0\.\d\d|: under 0\.01) GiB of RAM/);
+    for (const row of r.rows) expect(row.reason).not.toMatch(/about under/);
   });
 
   it('warns about free disk for the planned checkpoints', () => {

@@ -21,6 +21,8 @@ const gib = (bytes: number) => {
   if (Math.abs(g) >= 0.95) return `${g.toFixed(1)} GiB`;
   return Math.abs(g) >= 0.01 ? `${g.toFixed(2)} GiB` : 'under 0.01 GiB';
 };
+/** "about 1.2 GiB", or "under 0.01 GiB" (never "about under"). */
+const about = (bytes: number) => (bytes / GiB >= 0.01 ? `about ${gib(bytes)}` : gib(bytes));
 
 export interface RecommendInput {
   model: ModelInfo;
@@ -98,10 +100,10 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
   const where = budget.device === 'cuda' ? `${plan.settings.gpus > 1 ? 'per GPU' : 'on the GPU'}` : budget.device === 'mps' ? 'of unified memory' : 'of RAM';
   let reason =
     verdict === 'fits'
-      ? `fits: about ${gib(peak)} ${where} of ${gib(budgetBytes)} available (${gib(margin)} to spare)`
+      ? `fits: ${about(peak)} ${where} of ${gib(budgetBytes)} available (${gib(margin)} to spare)`
       : verdict === 'tight'
-        ? `tight: about ${gib(peak)} ${where} of ${gib(budgetBytes)} (over ${TIGHT_SHARE * 100}%): ${budget.device === 'cuda' ? 'close other GPU programs' : 'close other programs'} or shorten max length`
-        : `does not fit: about ${gib(peak)} ${where}, ${gib(budgetBytes)} available (short by ${gib(-margin)})`;
+        ? `tight: ${about(peak)} ${where} of ${gib(budgetBytes)} (over ${TIGHT_SHARE * 100}%): ${budget.device === 'cuda' ? 'close other GPU programs' : 'close other programs'} or shorten max length`
+        : `does not fit: ${about(peak)} ${where}, ${gib(budgetBytes)} available (short by ${gib(-margin)})`;
   const offload = plan.settings.offloadOptimizer || plan.settings.offloadParams;
   if (offload && verdict !== 'does-not-fit') {
     reason += `; offload keeps about ${gib(est.hostRamBytes)} in host RAM and makes each step several times slower`;
