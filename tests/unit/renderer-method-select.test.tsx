@@ -111,3 +111,32 @@ describe('selectedPlanId', () => {
     expect(selectedPlanId(rows, null, { ...planToConfig(r16), lora_dim: 32 })).toBeNull();
   });
 });
+
+describe('choosing GPUs', () => {
+  it('starts from the recommender’s default, sends the choice to recommend.plan, and keeps one at least', async () => {
+    const withGpus = {
+      ...recommendation,
+      gpus: [1],
+      gpuOptions: [
+        { index: 0, name: 'RTX 4090', freeBytes: 24 * 1024 ** 3 },
+        { index: 1, name: 'A100 80GB', freeBytes: 80 * 1024 ** 3 },
+      ],
+    };
+    const api = stubApi({ 'recommend.plan': (r) => ({ ...withGpus, gpus: (r as { gpus?: number[] }).gpus ?? [1] }), 'presets.list': () => ({ presets: [] }) });
+    render(
+      <ApiProvider client={api.client}>
+        <MethodStep />
+      </ApiProvider>,
+    );
+    const a100 = (await screen.findByLabelText(/GPU 1: A100 80GB/)) as HTMLInputElement;
+    const rtx = screen.getByLabelText(/GPU 0: RTX 4090/) as HTMLInputElement;
+    await waitFor(() => expect(useWizardStore.getState().gpus).toEqual([1]));
+    expect(a100.checked).toBe(true);
+    expect(rtx.checked).toBe(false);
+    expect(a100.disabled).toBe(true); // the last chosen GPU cannot be unchosen
+    expect(screen.getByText('(80.0 GiB free)')).toBeTruthy();
+    fireEvent.click(rtx);
+    expect(useWizardStore.getState().gpus).toEqual([0, 1]);
+    await waitFor(() => expect(api.calls.filter((c) => c.name === 'recommend.plan').at(-1)!.request).toMatchObject({ gpus: [0, 1] }));
+  });
+});

@@ -35,6 +35,9 @@ export interface WizardState {
   /** The user picked a method or preset themselves; until then the recommended plan is applied. */
   methodChosen: boolean;
   setMethodChosen(chosen: boolean): void;
+  /** nvidia-smi indices chosen on the Method step (several GPUs only); null: the recommender's default. */
+  gpus: number[] | null;
+  setGpus(gpus: number[] | null): void;
   /** The recommendation row (plan id) the method settings came from; null after a preset. */
   planId: string | null;
   /** Applies a plan's settings; `byUser` marks it as the user's own choice. */
@@ -56,6 +59,8 @@ export const useWizardStore = create<WizardState>()((set) => ({
   legacyReady: null,
   methodChosen: false,
   planId: null,
+  gpus: null,
+  setGpus: (gpus) => set({ gpus }),
   setLegacyReady: (legacyReady) => set({ legacyReady }),
   setMethodChosen: (methodChosen) => set({ methodChosen }),
   choosePlan: (planId, config, byUser) => set((s) => ({ planId, methodChosen: s.methodChosen || byUser, draft: { ...s.draft, ...config } })),
@@ -76,7 +81,7 @@ export const useWizardStore = create<WizardState>()((set) => ({
     })),
   setModel: (dir, info) => set((s) => ({ model: info, legacyReady: null, draft: { ...s.draft, model_name_or_path: dir } })),
   setData: (path, ok) => set((s) => ({ dataOk: ok, draft: { ...s.draft, train_path: path } })),
-  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false, planId: null }),
+  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false, planId: null, gpus: null }),
 }));
 
 /** Only plain values of a preset's config (it is validated by the host's schema already). */

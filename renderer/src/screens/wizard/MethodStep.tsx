@@ -19,13 +19,15 @@ export function MethodStep() {
   const modelDir = typeof draft.model_name_or_path === 'string' ? draft.model_name_or_path : null;
   const maxLen = typeof draft.max_len === 'number' ? draft.max_len : 1024;
   const batch = typeof draft.per_device_train_batch_size === 'number' ? draft.per_device_train_batch_size : 1;
-  const rec = useCall('recommend.plan', modelDir ? { modelDir, maxLen, microBatch: batch } : null);
+  const gpus = useWizardStore((s) => s.gpus);
+  const rec = useCall('recommend.plan', modelDir ? { modelDir, maxLen, microBatch: batch, ...(gpus?.length ? { gpus } : {}) } : null);
   const presets = useCall('presets.list', {});
 
   return (
     <div className="stack">
       <p className="help">Pick how to train. The bars show the memory each method needs on this machine; the highlighted one is recommended.</p>
       <ErrorNote error={rec.error} title="No recommendation" />
+      {rec.data?.gpuOptions && rec.data.gpuOptions.length > 1 && <GpuChooser rec={rec.data} />}
       {rec.data && <RecommendationTable rec={rec.data} />}
       <section aria-label="Presets" className="stack">
         <h3>Presets</h3>
@@ -59,6 +61,36 @@ export function MethodStep() {
         <SettingsForm />
       </section>
     </div>
+  );
+}
+
+/** Several GPUs: which ones train. Unchosen, the recommender's default (the best plan across them) is shown checked. */
+function GpuChooser({ rec }: { rec: Recommendation }) {
+  const chosen = useWizardStore((s) => s.gpus) ?? rec.gpus ?? [];
+  const setGpus = useWizardStore((s) => s.setGpus);
+  // The default becomes the choice the run starts with (runs.start gets these GPUs, not all of them).
+  const defaultGpus = rec.gpus;
+  useEffect(() => {
+    if (defaultGpus && useWizardStore.getState().gpus === null) setGpus(defaultGpus);
+  }, [defaultGpus, setGpus]);
+  const toggle = (index: number, on: boolean) => {
+    const next = on ? [...new Set([...chosen, index])].sort((a, b) => a - b) : chosen.filter((i) => i !== index);
+    if (next.length > 0) setGpus(next);
+  };
+  return (
+    <fieldset className="card" aria-label="GPUs to train on">
+      <legend>GPUs to train on</legend>
+      <p className="help">Each chosen GPU gets the budget of the smallest one chosen{rec.gpus && ' — checked: the choice with the best plan'}.</p>
+      <div className="row" style={{ gap: 16, flexWrap: 'wrap' }}>
+        {rec.gpuOptions!.map((g) => (
+          <label key={g.index} className="row" style={{ gap: 6 }}>
+            <input type="checkbox" checked={chosen.includes(g.index)} disabled={chosen.length === 1 && chosen.includes(g.index)} onChange={(e) => toggle(g.index, e.target.checked)} />
+            GPU {g.index}: {g.name}
+            {g.freeBytes !== null && <span className="help">({formatBytes(g.freeBytes)} free)</span>}
+          </label>
+        ))}
+      </div>
+    </fieldset>
   );
 }
 

@@ -31,6 +31,8 @@ export function ReviewStep() {
     try {
       const request: CallRequest<'runs.start'> = { config: toRunConfig(draft) as CallRequest<'runs.start'>['config'] };
       if (presetId) request.preset = presetId;
+      const gpus = useWizardStore.getState().gpus;
+      if (gpus?.length) request.gpus = gpus;
       const r = await api.invoke('runs.start', request);
       // The next "New training" starts from a clean slate.
       useWizardStore.getState().reset();
