@@ -229,10 +229,13 @@ export function bestPastRun(runs: PastRun[], want: { model: string; params: numb
   return { tokensPerSecond: r.tokensPerSecond, label: `your earlier run ${r.runId} of this model and method on the same device${other}`, sameSettings: diff.length === 0 };
 }
 
-/** What the estimate needs from the machine; asked once per host (GPUs do not change while it runs). */
+/**
+ * What the estimate needs from the machine; asked once per host (GPUs do not change while it runs).
+ * With the trainer's (cached) doctor: a CPU build of torch trains on the CPU whatever nvidia-smi shows.
+ */
 function machine(ctx: ApiContext): Promise<HardwareReport | null> {
   return ctx.service('estimator.time.hardware', () =>
-    hardwareReport({ skipTrainer: true, diskPath: [ctx.dataDir, ctx.runsRoot].find((p) => existsSync(p)) ?? homedir() }).catch(() => null),
+    hardwareReport({ diskPath: [ctx.dataDir, ctx.runsRoot].find((p) => existsSync(p)) ?? homedir() }).catch(() => null),
   );
 }
 
