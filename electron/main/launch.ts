@@ -25,7 +25,8 @@ export function electronUnavailable(
     return {
       reason:
         `the Electron binary is not installed (${(error as Error).message.split('\n')[0]}). ` +
-        'Install it with `node node_modules/electron/install.js` (needs internet access).',
+        'To get the window, run `node node_modules/electron/install.js` (or `npm run setup:electron`) where GitHub is ' +
+        'reachable, or set ELECTRON_MIRROR to a mirror of the Electron releases before it; then `npm start` again.',
     };
   }
   if (typeof binary !== 'string' || !existsSync(binary)) return { reason: `the Electron binary is missing (${String(binary)}).` };

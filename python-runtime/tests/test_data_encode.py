@@ -166,6 +166,26 @@ def test_preview_segments_tell_prompt_answer_special_and_truncated(demo_tokenize
     assert cut["segments"][-1] == {"text": "</s>", "kind": "special"}
 
 
+@pytest.mark.parametrize("mode", [None, "glm2"])
+def test_preview_names_the_limit_of_each_cut_and_never_splits_a_character(demo_tokenizer, mode):
+    # An emoji is four byte tokens in the demo tokenizer: every cut below falls inside one.
+    long_both = record(("user", "🙂" * 12 + " end"), ("assistant", "é🙂" * 20))
+    preview = render_preview(long_both, demo_tokenizer, mode=mode, max_len=40, max_src_len=21)
+    cuts = [s for s in preview["segments"] if s["kind"] == "truncated"]
+    assert [s["limit"] for s in cuts] == ["max_src_len", "max_len"]
+    assert preview["cut_by"] == ["max_len", "max_src_len"]
+    assert all("\ufffd" not in s["text"] for s in preview["segments"]), preview["segments"]
+    # Nothing is lost or doubled: the segments are the sample's text, cut parts included.
+    text = "".join(s["text"] for s in preview["segments"])
+    assert text.count("🙂") + text.count("é") == 12 + 40
+
+    only_answer = render_preview(
+        record(("user", "cat"), ("assistant", "🙂" * 60)), demo_tokenizer, mode=mode, max_len=60, max_src_len=40
+    )
+    assert [s.get("limit") for s in only_answer["segments"] if s["kind"] == "truncated"] == ["max_len"]
+    assert only_answer["cut_by"] == ["max_len"]
+
+
 def test_chatglm_modes_put_earlier_rounds_in_the_source_like_each_models_chat(demo_tokenizer):
     tok = demo_tokenizer
     expected_sources = {

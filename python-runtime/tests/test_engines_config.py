@@ -169,3 +169,18 @@ def test_deepspeed_engine_initialises_zero2():  # pragma: no cover - runs on GPU
     engine.backward(loss)
     engine.step()
     assert engine.lr > 0
+
+
+def test_cpu_threads_leave_the_busy_cores_alone(monkeypatch):
+    import os
+
+    from tunedesk.engines.torch_engine import cpu_threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert cpu_threads(available=2, load=0.2) == 2  # idle: every core
+    assert cpu_threads(available=2, load=1.0) == 1
+    assert cpu_threads(available=2, load=14.0) == 1  # oversubscribed: one thread, never zero
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert cpu_threads(available=8, load=4.0) == 8  # never more than torch would use
+    assert cpu_threads(available=16, load=10.0) == 6

@@ -61,6 +61,10 @@ describe('datasets.check', () => {
     const kinds = new Set(report.preview.flatMap((p) => p.segments.map((s) => s.kind)));
     expect(kinds.has('prompt') && kinds.has('answer')).toBe(true);
     expect(report.preview[1]!.truncated).toBe(true);
+    // Both limits cut the long sample, and each cut says which one it was.
+    expect(report.preview[1]!.cutBy).toEqual(['max_len', 'max_src_len']);
+    expect(report.preview[1]!.segments.filter((s) => s.kind === 'truncated').map((s) => s.limit)).toEqual(['max_src_len', 'max_len']);
+    expect(report.preview[0]!.cutBy).toEqual([]);
     expect(report.histogram!.max_len).toBe(64);
     expect(report.histogram!.over_max_len).toBe(1);
   });

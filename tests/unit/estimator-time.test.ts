@@ -206,6 +206,25 @@ describe('compute estimate', () => {
     expect(wizard.seconds / 0.012).toBeGreaterThan(0.5);
     expect(wizard.seconds / 0.012).toBeLessThan(2);
   });
+
+  it('the CPU when the machine is busy: measured on this shared 2-core machine at load 17, within 2x', () => {
+    // The wizard's defaults on the demo model (full, checkpointing, micro-batch 1, ~12.5 tokens a
+    // sample), run by the real trainer with one torch thread (torch_engine.cpu_threads): 0.076 s a
+    // step at load 17.7 on 2 cores (2026-12-07). With two threads it had been 3.3 s a step, which
+    // is where "47 s estimated, 17 minutes measured" came from.
+    const demo: ComputeModel = { totalParams: 189_632, trainableParams: 189_632, layers: 2, hidden: 64, method: 'full', gradientCheckpointing: true, dtype: 'fp32', offload: false };
+    const busy = { kind: 'cpu' as const, name: 'CPU', count: 1, cpuCores: 2, loadAverage: 17.7 };
+    const step = computeStepSeconds(demo, busy, { microBatch: 1, accumulation: 1, tokensPerSample: 12.5 })!;
+    expect(step.seconds / 0.076).toBeGreaterThan(0.5);
+    expect(step.seconds / 0.076).toBeLessThan(2);
+    expect(step.label).toMatch(/busy: load 17\.7, so about 8\.\dx slower than idle/);
+    // The measured time lies inside the range the wizard shows.
+    expect(step.low).toBeLessThanOrEqual(0.076);
+    expect(step.high).toBeGreaterThanOrEqual(0.076);
+    // Idle, nothing changes.
+    const idle = computeStepSeconds(demo, { ...busy, loadAverage: 0.3 }, { microBatch: 1, accumulation: 1, tokensPerSample: 12.5 })!;
+    expect(idle.seconds).toBeLessThan(step.seconds / 5);
+  });
 });
 
 describe('gathering the inputs', () => {

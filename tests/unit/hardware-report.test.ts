@@ -39,7 +39,7 @@ describe.skipIf(process.platform === 'win32')('hardware report', () => {
     expect(report.sources.map((s) => `${s.name}:${s.status}`)).toEqual(['nvidia-smi:ok', 'systeminformation:skipped']);
     expect(report.host.memory!.totalBytes).toBeGreaterThan(0);
     expect(report.host.disk!.freeBytes).toBeGreaterThan(0);
-    expect(report.disagreements[0]).toMatch(/^GPU found, but torch is a CPU build: training would run on the CPU/);
+    expect(report.disagreements[0]).toMatch(/^2 NVIDIA GPUs found, but the trainer's torch \(2.13.0\+cpu\) is a CPU build: training runs on the CPU/);
   });
 
   it('still answers with the host when nvidia-smi hangs, bounded by its timeout', async () => {

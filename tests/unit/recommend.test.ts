@@ -89,7 +89,19 @@ describe('recommend: a 6B model', () => {
     expect(r.rows.every((row) => row.settings.dtype === 'fp32')).toBe(true);
     expect(r.rows.filter((row) => row.settings.zeroStage > 0).every((row) => row.verdict === 'unavailable')).toBe(true);
     const lora = r.rows.find((row) => row.planId === 'lora-r16')!;
-    expect(lora.reason).toMatch(/of RAM .* on the CPU training is slow/);
+    expect(lora.reason).toMatch(/of RAM/);
+    // Said once for the table, not repeated on every row; each row's figure is its reason's.
+    expect(r.warnings).toContain('training runs on the CPU: slow, fine for small models and the demo');
+    expect(r.rows.some((row) => row.reason.includes('slow'))).toBe(false);
+    expect(lora.reason).toContain(`about ${(lora.estimate.perGpuBytes / GiB).toFixed(1)} GiB of RAM`);
+  });
+
+  it('never says "0.0 GiB": a tiny model on the CPU keeps two decimals or says under 0.01 GiB', () => {
+    const tiny = modelFromConfig({ model_type: 'llama', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4, intermediate_size: 128, vocab_size: 512, max_position_embeddings: 512 });
+    const r = recommend({ model: tiny, budget: CPU_ONLY, seqLen: 64, microBatch: 1 });
+    for (const row of r.rows) expect(row.reason).not.toMatch(/\b0\.0 GiB/);
+    expect(r.rows[0]!.reason).toMatch(/(about 0\.\d\d|: under 0\.01) GiB of RAM/);
+    for (const row of r.rows) expect(row.reason).not.toMatch(/about under/);
   });
 
   it('warns about free disk for the planned checkpoints', () => {

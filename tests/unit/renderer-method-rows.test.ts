@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecommendationRow } from '../../electron/shared/contract/recommend';
 import { memoryBars, methodToConfig } from '../../renderer/src/screens/wizard/method-rows';
+import { formatBytes } from '../../renderer/src/screens/wizard/format';
 
 const GB = 1024 ** 3;
 const row = (perGpuGb: number, verdict: RecommendationRow['verdict']) =>
@@ -31,5 +32,15 @@ describe('methodToConfig', () => {
       prefix_projection: false,
     });
     expect(methodToConfig({ kind: 'full' })).toEqual({ train_type: 'all' });
+  });
+});
+
+describe('formatBytes', () => {
+  it('one unit, GiB, and never "0.0"', () => {
+    expect(formatBytes(24 * GB)).toBe('24.0 GiB');
+    expect(formatBytes(150 * GB)).toBe('150 GiB');
+    expect(formatBytes(0.36 * GB)).toBe('0.36 GiB');
+    expect(formatBytes(1024 ** 2)).toBe('under 0.01 GiB');
+    expect(formatBytes(0)).toBe('0 GiB');
   });
 });

@@ -257,7 +257,7 @@ describe('Preflight on the review step', () => {
     );
     fireEvent.click(screen.getByRole('button', { name: 'Measure' }));
     const result = await screen.findByTestId('preflight');
-    expect(result.textContent).toContain('Measured peak 30.50 GB (estimated 28.00 GB) of 24.0 GB available: it would not fit.');
+    expect(result.textContent).toContain('Measured peak 30.50 GiB (estimated 28.00 GiB) of 24.0 GiB available: it would not fit.');
     useWizardStore.getState().set('gradient_checkpointing', false);
     fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
     expect(useWizardStore.getState().draft.gradient_checkpointing).toBe(true);

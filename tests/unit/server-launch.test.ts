@@ -40,6 +40,7 @@ describe('why Electron cannot start', () => {
       throw new Error('Electron failed to install correctly');
     });
     expect(result.reason).toMatch(/not installed.*install\.js/);
+    expect(result.reason).toMatch(/ELECTRON_MIRROR/);
   });
 
   it('names a missing display on Linux only', () => {

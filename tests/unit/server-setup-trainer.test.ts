@@ -1,7 +1,8 @@
 // system.setupTrainer streams the installer's output line by line on 'system.setupProgress' and
 // ends with one done line; a failing installer is reported with its exit code. The installer is a
 // stand-in script here, so the test never touches the real python-runtime/.venv.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,5 +45,46 @@ describe('trainer environment set-up', () => {
     expect(a).toBe(b);
     expect(a).toMatchObject({ ok: false, exitCode: 3 });
     expect(a.message).toMatch(/exit code 3/);
+  });
+});
+
+// The installer itself (python-runtime/setup/ensure-venv.mjs) with a stand-in environment whose
+// "python" answers like pip does when the index cannot be reached: it must pass small network
+// bounds to pip, say which step it is on, and end in seconds with the reason and what to do.
+describe('ensure-venv against an unreachable index', () => {
+  const script = join(__dirname, '..', '..', 'python-runtime', 'setup', 'ensure-venv.mjs');
+  const fakeVenv = (pipOutput: string, exitCode: number) => {
+    const dir = join(base, `venv-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    const python = join(dir, 'bin', 'python');
+    writeFileSync(python, `#!/bin/sh\necho "$@" >> "${dir}/argv"\necho '${pipOutput}' >&2\nexit ${exitCode}\n`);
+    chmodSync(python, 0o755);
+    return dir;
+  };
+  const runInstaller = (venv: string) =>
+    spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TUNEDESK_SKIP_PYTHON_SETUP: '', TUNEDESK_VENV_DIR: venv } });
+
+  it('bounds pip and names the unreachable index', () => {
+    const venv = fakeVenv(
+      "WARNING: Retrying (Retry(total=0)) after connection broken by NewConnectionError: Failed to establish a new connection: [Errno -2] Name or service not known: /simple/torch/\nERROR: No matching distribution found for torch==2.13.0",
+      1,
+    );
+    const started = Date.now();
+    const result = runInstaller(venv);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('step 1/2: installing the pinned requirements');
+    expect(result.stderr).toMatch(/could not reach the package index.*PIP_INDEX_URL.*TUNEDESK_PIP_TIMEOUT/s);
+    expect(result.stderr).toContain('npm run setup:python');
+    const argv = readFileSync(join(venv, 'argv'), 'utf8');
+    expect(argv).toMatch(/-m pip install .*--timeout 10 --retries 1/);
+  });
+
+  it('a pip failure that is not the network says so, without the network advice', () => {
+    const venv = fakeVenv('ERROR: Invalid requirement: torch===', 1);
+    const result = runInstaller(venv);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('pip says why above');
+    expect(result.stderr).not.toContain('package index');
   });
 });

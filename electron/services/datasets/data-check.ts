@@ -51,7 +51,9 @@ export function toReport(raw: Raw, trainPath: string): DataCheckReport {
     mode: typeof raw.mode === 'string' ? raw.mode : null,
     stats: (raw.stats as DataCheckReport['stats']) ?? null,
     histogram: (raw.histogram as DataCheckReport['histogram']) ?? null,
-    preview: Array.isArray(raw.preview) ? (raw.preview as DataCheckReport['preview']) : [],
+    preview: Array.isArray(raw.preview)
+      ? (raw.preview as Array<DataCheckReport['preview'][number] & { cut_by?: DataCheckReport['preview'][number]['cutBy'] }>).map(({ cut_by, ...p }) => ({ ...p, cutBy: cut_by ?? [] }))
+      : [],
     error: error ? { kind: error.kind, message: error.message, hint: error.hint } : null,
   };
 }

@@ -35,6 +35,20 @@ export interface PlanInput {
   gpus: number;
 }
 
+/** How capable each standard plan is (higher: more of the model adapts, then faster); by plan id. */
+export const PLAN_CAPABILITY: Record<string, number> = {
+  'full-zero3-offload': 6,
+  'full-zero3': 6.2,
+  'full-zero2': 6.4,
+  full: 6.3,
+  freeze: 5,
+  'lora-r16': 4.2,
+  'lora-r8': 4,
+  'lora-r8-nockpt': 4.1,
+  'ptuning-v2': 3,
+  'ptuning-v1': 2,
+};
+
 export function standardPlans(arch: ModelArch, input: PlanInput): Plan[] {
   const base: TrainSettings = {
     dtype: input.dtype,
@@ -50,16 +64,16 @@ export function standardPlans(arch: ModelArch, input: PlanInput): Plan[] {
   const targets = defaultLoraTargets();
   const freezeLayers = Math.min(4, arch.layers);
   const plans: Plan[] = [
-    { id: 'full-zero3-offload', label: 'Full, ZeRO-3 + CPU offload', capability: 6, method: { kind: 'full' }, settings: { ...base, zeroStage: 3, offloadOptimizer: true, offloadParams: true } },
-    { id: 'full-zero3', label: 'Full, ZeRO-3', capability: 6.2, method: { kind: 'full' }, settings: { ...base, zeroStage: 3 } },
-    { id: 'full-zero2', label: 'Full, ZeRO-2', capability: 6.4, method: { kind: 'full' }, settings: zero2 },
-    { id: 'full', label: 'Full', capability: 6.3, method: { kind: 'full' }, settings: base },
-    { id: 'freeze', label: `Freeze, last ${freezeLayers} layers`, capability: 5, method: { kind: 'freeze', trainableLayers: freezeLayers }, settings: base },
-    { id: 'lora-r16', label: 'LoRA r16', capability: 4.2, method: { kind: 'lora', rank: 16, targets }, settings: base },
-    { id: 'lora-r8', label: 'LoRA r8', capability: 4, method: { kind: 'lora', rank: 8, targets }, settings: base },
-    { id: 'lora-r8-nockpt', label: 'LoRA r8, no checkpointing (faster)', capability: 4.1, method: { kind: 'lora', rank: 8, targets }, settings: { ...base, gradientCheckpointing: false } },
-    { id: 'ptuning-v2', label: 'P-Tuning v2, prefix 16 + projection', capability: 3, method: { kind: 'ptuning', version: 2, preSeqLen: 16, projection: true }, settings: base },
-    { id: 'ptuning-v1', label: 'P-Tuning v1, 16 virtual tokens', capability: 2, method: { kind: 'ptuning', version: 1, preSeqLen: 16, projection: false }, settings: base },
+    { id: 'full-zero3-offload', label: 'Full, ZeRO-3 + CPU offload', capability: PLAN_CAPABILITY['full-zero3-offload']!, method: { kind: 'full' }, settings: { ...base, zeroStage: 3, offloadOptimizer: true, offloadParams: true } },
+    { id: 'full-zero3', label: 'Full, ZeRO-3', capability: PLAN_CAPABILITY['full-zero3']!, method: { kind: 'full' }, settings: { ...base, zeroStage: 3 } },
+    { id: 'full-zero2', label: 'Full, ZeRO-2', capability: PLAN_CAPABILITY['full-zero2']!, method: { kind: 'full' }, settings: zero2 },
+    { id: 'full', label: 'Full', capability: PLAN_CAPABILITY['full']!, method: { kind: 'full' }, settings: base },
+    { id: 'freeze', label: `Freeze, last ${freezeLayers} layers`, capability: PLAN_CAPABILITY['freeze']!, method: { kind: 'freeze', trainableLayers: freezeLayers }, settings: base },
+    { id: 'lora-r16', label: 'LoRA r16', capability: PLAN_CAPABILITY['lora-r16']!, method: { kind: 'lora', rank: 16, targets }, settings: base },
+    { id: 'lora-r8', label: 'LoRA r8', capability: PLAN_CAPABILITY['lora-r8']!, method: { kind: 'lora', rank: 8, targets }, settings: base },
+    { id: 'lora-r8-nockpt', label: 'LoRA r8, no checkpointing (faster)', capability: PLAN_CAPABILITY['lora-r8-nockpt']!, method: { kind: 'lora', rank: 8, targets }, settings: { ...base, gradientCheckpointing: false } },
+    { id: 'ptuning-v2', label: 'P-Tuning v2, prefix 16 + projection', capability: PLAN_CAPABILITY['ptuning-v2']!, method: { kind: 'ptuning', version: 2, preSeqLen: 16, projection: true }, settings: base },
+    { id: 'ptuning-v1', label: 'P-Tuning v1, 16 virtual tokens', capability: PLAN_CAPABILITY['ptuning-v1']!, method: { kind: 'ptuning', version: 1, preSeqLen: 16, projection: false }, settings: base },
   ];
   // With several GPUs the plain full plan is the ZeRO-2 one: list it once.
   return input.gpus > 1 ? plans.filter((p) => p.id !== 'full') : plans;

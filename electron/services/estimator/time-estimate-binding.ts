@@ -3,7 +3,7 @@
 // and never fails for want of any one of them: a missing piece narrows the basis, it is said so.
 import { createReadStream, existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ApiContext } from '../api/context';
@@ -12,6 +12,7 @@ import type { HardwareReport } from '../../shared/contract/hardware';
 import type { ModelInfo } from '../../shared/contract/models';
 import type { MethodSpec } from '../../shared/contract/estimator';
 import type { TimeEstimateResult } from '../../shared/contract/time-estimate';
+import { gpusButCpuTorch } from '../hardware/cpu-torch';
 import { hardwareReport } from '../hardware/hardware-report';
 import { inspectModel } from '../models/inspect-model';
 import { defaultLoraTargets } from './plans';
@@ -96,10 +97,12 @@ export function computeModelOf(info: ModelInfo, config: Config, onGpu: boolean):
 /** The device the run will train on: the chosen GPUs, else GPU 0 (the torch engine), else the CPU. */
 export function targetDevice(report: HardwareReport | null, config: Config, gpus: number[] | undefined): DeviceTarget {
   const cores = report?.host.cpu?.physicalCores ?? null;
-  const cpu: DeviceTarget = { kind: 'cpu', name: report?.host.cpu?.brand ?? 'CPU', count: 1, cpuCores: cores };
+  const cpu: DeviceTarget = { kind: 'cpu', name: report?.host.cpu?.brand ?? 'CPU', count: 1, cpuCores: cores, loadAverage: loadavg()[0] ?? null };
   if (config.device === 'cpu') return cpu;
   if (config.device === 'mps') return { kind: 'other', name: 'Apple GPU (mps)', count: 1 };
   const nvidia = (report?.gpus ?? []).filter((g) => g.vendor === 'nvidia');
+  // A CPU build of torch trains on the CPU whatever nvidia-smi shows: time it as the CPU.
+  if (report?.trainer && gpusButCpuTorch(report.gpus, report.trainer)) return cpu;
   if (nvidia.length === 0) {
     const apple = report?.gpus.find((g) => g.vendor === 'apple');
     return apple ? { kind: 'other', name: apple.name, count: 1 } : cpu;
@@ -226,10 +229,13 @@ export function bestPastRun(runs: PastRun[], want: { model: string; params: numb
   return { tokensPerSecond: r.tokensPerSecond, label: `your earlier run ${r.runId} of this model and method on the same device${other}`, sameSettings: diff.length === 0 };
 }
 
-/** What the estimate needs from the machine; asked once per host (GPUs do not change while it runs). */
+/**
+ * What the estimate needs from the machine; asked once per host (GPUs do not change while it runs).
+ * With the trainer's (cached) doctor: a CPU build of torch trains on the CPU whatever nvidia-smi shows.
+ */
 function machine(ctx: ApiContext): Promise<HardwareReport | null> {
   return ctx.service('estimator.time.hardware', () =>
-    hardwareReport({ skipTrainer: true, diskPath: [ctx.dataDir, ctx.runsRoot].find((p) => existsSync(p)) ?? homedir() }).catch(() => null),
+    hardwareReport({ diskPath: [ctx.dataDir, ctx.runsRoot].find((p) => existsSync(p)) ?? homedir() }).catch(() => null),
   );
 }
 

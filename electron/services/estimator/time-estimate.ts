@@ -134,6 +134,11 @@ export interface DeviceTarget {
   count: number;
   /** Physical CPU cores (torch trains on all of them). */
   cpuCores?: number | null;
+  /**
+   * The 1-minute load average when the estimate is made (CPU only). On a shared machine the other
+   * processes take most of the cores and the trainer gets about cores / load of them.
+   */
+  loadAverage?: number | null;
 }
 
 /**
@@ -192,9 +197,13 @@ export function computeStepSeconds(model: ComputeModel, device: DeviceTarget, mi
   } else if (device.kind === 'cpu') {
     const cores = Math.max(1, device.cpuCores ?? 1);
     const flopsPerSecond = CPU.flopsPerCore * cores ** CPU.coreScaling;
-    computeAt = (mfu) => (flops / flopsPerSecond) * (MFU.central / mfu);
-    overhead = (CPU.overheadPerMicro + CPU.perTokenLayer * model.layers * micro.microBatch * micro.tokensPerSample) * micros;
-    label = `this CPU (${cores} core${cores === 1 ? '' : 's'})`;
+    // Busy: the trainer takes the free cores only (torch_engine.cpu_threads), so everything slows
+    // by the oversubscription. Calibrated on this project's shared 2-core machine at load 17:
+    // the wizard's defaults on the demo model ran 0.076 s a step; idle they run 0.012 s.
+    const busy = Math.max(1, (device.loadAverage ?? 0) / cores);
+    computeAt = (mfu) => (flops / flopsPerSecond) * (MFU.central / mfu) * busy;
+    overhead = (CPU.overheadPerMicro + CPU.perTokenLayer * model.layers * micro.microBatch * micro.tokensPerSample) * micros * busy;
+    label = `this CPU (${cores} core${cores === 1 ? '' : 's'}${busy > 1.2 ? `, busy: load ${(device.loadAverage ?? 0).toFixed(1)}, so about ${busy.toFixed(1)}x slower than idle` : ''})`;
   } else {
     return null;
   }

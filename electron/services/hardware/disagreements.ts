@@ -1,5 +1,6 @@
 // Where what the hardware reports and what the trainer's torch can use disagree, in plain words.
 import type { Gpu, TrainerEnv } from '../../shared/contract/hardware';
+import { cpuTorchStory, gpusButCpuTorch } from './cpu-torch';
 
 export function findDisagreements(gpus: Gpu[], trainer: TrainerEnv): string[] {
   const out: string[] = [];
@@ -14,8 +15,8 @@ export function findDisagreements(gpus: Gpu[], trainer: TrainerEnv): string[] {
     return out;
   }
   if (nvidia.length > 0) {
-    if (!trainer.torchCuda && trainer.torchVersion) {
-      out.push('GPU found, but torch is a CPU build: training would run on the CPU. Reinstall the trainer environment with a CUDA build of torch (npm run setup:python)');
+    if (gpusButCpuTorch(gpus, trainer)) {
+      out.push(cpuTorchStory(gpus, trainer));
     } else if (trainer.cudaAvailable === false) {
       const driver = nvidia[0]?.driverVersion ? ` (driver ${nvidia[0].driverVersion})` : '';
       out.push(`torch is built for CUDA ${trainer.torchCuda} but cannot use the GPU${driver}: the driver is probably older than that CUDA needs; update the NVIDIA driver`);

@@ -1,6 +1,7 @@
 // What the recommender measures plans against: the chosen GPUs' free memory (or RAM on CPU and
 // Apple unified memory), host RAM, free disk and the engines the trainer can run.
 import type { HardwareReport } from '../../shared/contract/hardware';
+import { cpuTorchStory, gpusButCpuTorch } from '../hardware/cpu-torch';
 
 export interface MachineBudget {
   device: 'cuda' | 'mps' | 'cpu';
@@ -12,6 +13,8 @@ export interface MachineBudget {
   /** Why DeepSpeed is not available, for the "needs" column. */
   deepspeedDetail: string;
   trainerReady: boolean;
+  /** Set when nvidia-smi shows GPUs the trainer's torch (a CPU build) cannot use: why the budget is the CPU's. */
+  cpuTorchStory?: string;
 }
 
 /** Metal lets one process use about this share of unified memory (recommendedMaxWorkingSetSize). */
@@ -39,6 +42,10 @@ export function budgetFromReport(report: HardwareReport, gpuIndices?: number[]):
     // 'skipped': the caller chose not to ask; do not nag about set-up it did not check.
     trainerReady: report.trainer.status === 'ok' || report.trainer.status === 'skipped',
   };
+  // GPUs the trainer's torch cannot use are no budget: training runs on the CPU, so plans are measured against RAM.
+  if (nvidia.length > 0 && gpusButCpuTorch(report.gpus, report.trainer)) {
+    return { ...common, deepspeed: false, device: 'cpu', gpuMemory: [], cpuTorchStory: cpuTorchStory(report.gpus, report.trainer) };
+  }
   if (chosen.length > 0) {
     return { ...common, device: 'cuda', gpuMemory: chosen.map((g) => ({ name: g.name, bytes: g.memoryFreeBytes ?? g.memoryTotalBytes })) };
   }

@@ -7,6 +7,7 @@ import { hardwareReport, type ReportOptions } from '../hardware/hardware-report'
 import { inspectModel } from '../models/inspect-model';
 import { legacyChatglmStatus } from '../models/legacy-chatglm-env';
 import { budgetFromReport } from './machine-budget';
+import { bestGpuChoice, gpuOptions } from './gpu-choice';
 import { loadPresets } from './presets-store';
 import { recommend } from './recommend';
 
@@ -51,8 +52,12 @@ export async function recommendForModel(request: RecommendRequest, options: Reco
     options.report ? Promise.resolve(options.report) : hardwareReport(options.reportOptions),
     loadPresets(),
   ]);
-  const budget = budgetFromReport(report, request.gpus);
   const legacyReady = model.chatglmGeneration === 'chatglm-6b' ? await (options.legacyReady ?? legacyChatglmReady)(request.modelDir) : false;
-  const recommendation = recommend({ model, budget, seqLen: request.maxLen, microBatch: request.microBatch, dtype: request.dtype, presets, legacyChatglmReady: legacyReady });
-  return { recommendation, model, report };
+  const plan = (gpus: number[] | undefined) =>
+    recommend({ model, budget: budgetFromReport(report, gpus), seqLen: request.maxLen, microBatch: request.microBatch, dtype: request.dtype, presets, legacyChatglmReady: legacyReady });
+  const choices = gpuOptions(report);
+  if (choices.length < 2) return { recommendation: plan(request.gpus), model, report };
+  // Several GPUs: the user's choice, or by default the set whose best plan is the most capable.
+  const picked = request.gpus?.length ? { gpus: request.gpus, recommendation: plan(request.gpus) } : bestGpuChoice(choices, plan);
+  return { recommendation: { ...picked.recommendation, gpus: picked.gpus, gpuOptions: choices }, model, report };
 }

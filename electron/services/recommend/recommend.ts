@@ -15,7 +15,14 @@ export const TIGHT_SHARE = 0.8;
 /** Checkpoints a run keeps on disk at once (save_total_limit-like), for the disk check. */
 export const PLANNED_CHECKPOINTS = 2;
 
-const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+/** One unit everywhere; small sizes keep two decimals instead of reading "0.0 GiB". */
+const gib = (bytes: number) => {
+  const g = bytes / GiB;
+  if (Math.abs(g) >= 0.95) return `${g.toFixed(1)} GiB`;
+  return Math.abs(g) >= 0.01 ? `${g.toFixed(2)} GiB` : 'under 0.01 GiB';
+};
+/** "about 1.2 GiB", or "under 0.01 GiB" (never "about under"). */
+const about = (bytes: number) => (bytes / GiB >= 0.01 ? `about ${gib(bytes)}` : gib(bytes));
 
 export interface RecommendInput {
   model: ModelInfo;
@@ -93,10 +100,10 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
   const where = budget.device === 'cuda' ? `${plan.settings.gpus > 1 ? 'per GPU' : 'on the GPU'}` : budget.device === 'mps' ? 'of unified memory' : 'of RAM';
   let reason =
     verdict === 'fits'
-      ? `fits: about ${gib(peak)} ${where} of ${gib(budgetBytes)} available (${gib(margin)} to spare)`
+      ? `fits: ${about(peak)} ${where} of ${gib(budgetBytes)} available (${gib(margin)} to spare)`
       : verdict === 'tight'
-        ? `tight: about ${gib(peak)} ${where} of ${gib(budgetBytes)} (over ${TIGHT_SHARE * 100}%): ${budget.device === 'cuda' ? 'close other GPU programs' : 'close other programs'} or shorten max length`
-        : `does not fit: about ${gib(peak)} ${where}, ${gib(budgetBytes)} available (short by ${gib(-margin)})`;
+        ? `tight: ${about(peak)} ${where} of ${gib(budgetBytes)} (over ${TIGHT_SHARE * 100}%): ${budget.device === 'cuda' ? 'close other GPU programs' : 'close other programs'} or shorten max length`
+        : `does not fit: ${about(peak)} ${where}, ${gib(budgetBytes)} available (short by ${gib(-margin)})`;
   const offload = plan.settings.offloadOptimizer || plan.settings.offloadParams;
   if (offload && verdict !== 'does-not-fit') {
     reason += `; offload keeps about ${gib(est.hostRamBytes)} in host RAM and makes each step several times slower`;
@@ -110,7 +117,6 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
   if (budget.freeDiskBytes !== null && disk > budget.freeDiskBytes) {
     needs.push(`${PLANNED_CHECKPOINTS} checkpoints need about ${gib(disk)} of disk, ${gib(budget.freeDiskBytes)} free: free space or keep fewer checkpoints`);
   }
-  if (budget.device === 'cpu' && verdict !== 'does-not-fit') reason += '; on the CPU training is slow: fine for small models and the demo';
   return { verdict, margin, reason, needs };
 }
 
@@ -150,11 +156,15 @@ export function recommend(input: RecommendInput): Recommendation {
   if (legacyReady) warnings.push("ChatGLM-6B trains in its legacy environment with its own code (you agreed to its current files): LoRA, Freeze or full training, --mode glm");
   else if (model.remoteCode) warnings.push(`the model asks for remote code (${Object.keys(model.remoteCode).join(', ')}): it is reported, never run`);
   if (!budget.trainerReady) warnings.push('the trainer environment is not ready: run `npm run setup:python`');
+  if (budget.cpuTorchStory) warnings.unshift(budget.cpuTorchStory);
+  if (budget.device === 'cpu') warnings.push('training runs on the CPU: slow, fine for small models and the demo');
 
   const rows: RecommendationRow[] = plans.map((plan) => {
     const est = estimate(model, plan.method, plan.settings);
     const j = judge(plan, est, budget, model, legacyReady);
-    return { planId: plan.id, label: plan.label, method: plan.method, settings: plan.settings, estimate: est, verdict: j.verdict, marginBytes: j.margin, reason: j.reason, needs: j.needs };
+    // Off a GPU there is no CUDA context: the row's figure is the one its reason gives.
+    const shown = budget.device === 'cuda' ? est : { ...est, perGpuBytes: deviceBytes(est, budget.device), breakdown: { ...est.breakdown, overhead: Math.max(0, est.breakdown.overhead - CUDA_CONTEXT_BYTES) } };
+    return { planId: plan.id, label: plan.label, method: plan.method, settings: plan.settings, estimate: shown, verdict: j.verdict, marginBytes: j.margin, reason: j.reason, needs: j.needs };
   });
   const capability = new Map(plans.map((p) => [p.id, p.capability]));
   rows.sort((a, b) => {

@@ -8,10 +8,14 @@ import { localPath } from './path-field';
 
 export const dataProblemSchema = z.object({ file: z.string(), line: z.number().int(), reason: z.string() });
 
+export const cutLimitSchema = z.enum(['max_src_len', 'max_len']);
+
 export const previewSegmentSchema = z.object({
   text: z.string(),
-  /** prompt: no loss taken; answer: learnt; special: template tokens; truncated: cut off by max_len. */
+  /** prompt: no loss taken; answer: learnt; special: template tokens; truncated: cut off (see limit). */
   kind: z.enum(['prompt', 'answer', 'special', 'truncated']),
+  /** truncated only: the limit that cut it (max_src_len: the prompt; max_len: the whole sample). */
+  limit: cutLimitSchema.optional(),
 });
 
 export const dataCheckReportSchema = z.object({
@@ -47,7 +51,14 @@ export const dataCheckReportSchema = z.object({
     })
     .nullable(),
   preview: z.array(
-    z.object({ line: z.number().int(), segments: z.array(previewSegmentSchema), tokens: z.number().int(), truncated: z.boolean() }),
+    z.object({
+      line: z.number().int(),
+      segments: z.array(previewSegmentSchema),
+      tokens: z.number().int(),
+      truncated: z.boolean(),
+      /** The limits that cut this sample (empty: nothing was cut). */
+      cutBy: z.array(cutLimitSchema).default([]),
+    }),
   ),
   /** Set when the file could not be checked at all (unreadable, bad tokenizer...). */
   error: z.object({ kind: z.string(), message: z.string(), hint: z.string() }).nullable(),

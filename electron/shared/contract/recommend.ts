@@ -36,6 +36,10 @@ export const recommendationSchema = z.object({
   best: z.string().nullable(),
   presets: z.array(presetFitSchema),
   warnings: z.array(z.string()),
+  /** Several NVIDIA GPUs: the ones these plans are for (the user's choice, or the best by default). */
+  gpus: z.array(z.number().int()).optional(),
+  /** Several NVIDIA GPUs the trainer can use: what the user can choose among. */
+  gpuOptions: z.array(z.object({ index: z.number().int(), name: z.string(), freeBytes: z.number().nullable() })).optional(),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;
 

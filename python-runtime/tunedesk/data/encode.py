@@ -222,30 +222,58 @@ def generation_prompt(
 def render_preview(
     record: Record, tokenizer: Any, *, mode: str | None, max_len: int, max_src_len: int
 ) -> dict:
-    """How one sample becomes tokens, for the wizard: text segments tagged prompt/answer/special/truncated."""
-    encoded = encode_one(record, tokenizer, mode=mode, max_len=max_len, max_src_len=max_src_len)
-    segments: list[dict[str, str]] = []
-    cuts = dict(encoded.cuts)
+    """How one sample becomes tokens, for the wizard: text segments tagged prompt/answer/special/truncated.
 
-    def push(text: str, kind: str) -> None:
+    A truncated segment names the limit that cut it (``limit``: max_src_len for the prompt,
+    max_len for the whole sample); ``cut_by`` lists them for the sample.
+    """
+    encoded = encode_one(record, tokenizer, mode=mode, max_len=max_len, max_src_len=max_src_len)
+    cuts: dict[int, list[tuple[list[int], str]]] = {}
+    for position, removed in encoded.cuts:
+        cuts.setdefault(position, []).append((removed, encoded.cut_by.get(position, "max_len")))
+
+    # Runs of tokens of one kind, split where something was cut out (the cut is a run of its own).
+    runs: list[tuple[list[int], str, str | None]] = []
+    for position in range(len(encoded.ids) + 1):
+        for removed, limit in cuts.get(position, []):
+            runs.append((list(removed), "truncated", limit))
+        if position == len(encoded.ids):
+            break
+        kind = encoded.kinds[position]
+        if runs and runs[-1][1] == kind and kind != SPECIAL:
+            runs[-1][0].append(encoded.ids[position])
+        else:
+            runs.append(([encoded.ids[position]], kind, None))
+
+    segments: list[dict[str, str]] = []
+    for ids, kind, limit in _whole_characters(runs, tokenizer):
+        text = tokenizer.decode(ids)
         if not text:
-            return
-        if segments and segments[-1]["kind"] == kind:
+            continue
+        if segments and segments[-1]["kind"] == kind and kind != "truncated":
             segments[-1]["text"] += text
         else:
-            segments.append({"text": text, "kind": kind})
+            segments.append({"text": text, "kind": kind, **({"limit": limit} if limit else {})})
+    cut_by = sorted({limit for entries in cuts.values() for _, limit in entries})
+    return {"segments": segments, "tokens": len(encoded.ids), "truncated": encoded.truncated, "cut_by": cut_by}
 
-    run: list[int] = []
-    run_kind = ""
-    for position in range(len(encoded.ids) + 1):
-        kind = encoded.kinds[position] if position < len(encoded.ids) else ""
-        if position in cuts or kind != run_kind or kind == SPECIAL:
-            if run:
-                push(tokenizer.decode(run), run_kind)
-            run = []
-            if position in cuts:
-                push(tokenizer.decode(cuts[position]), "truncated")
-        if position < len(encoded.ids):
-            run.append(encoded.ids[position])
-            run_kind = kind
-    return {"segments": segments, "tokens": len(encoded.ids), "truncated": encoded.truncated}
+
+def _whole_characters(
+    runs: list[tuple[list[int], str, str | None]], tokenizer: Any
+) -> list[tuple[list[int], str, str | None]]:
+    """Move a run boundary that falls inside a character (byte-level tokens) to after it.
+
+    A character such as an emoji can be four byte tokens; a cut or a change of kind between them
+    would show as replacement marks on both sides. The next run lends the tokens that complete it.
+    """
+    runs = [(list(ids), kind, limit) for ids, kind, limit in runs]
+    for i in range(len(runs) - 1):
+        ids, nxt = runs[i][0], runs[i + 1][0]
+        if not ids or not tokenizer.decode(ids).endswith("\ufffd"):
+            continue
+        for k in range(1, min(4, len(nxt)) + 1):
+            if not tokenizer.decode(ids + nxt[:k]).endswith("\ufffd"):
+                ids.extend(nxt[:k])
+                del nxt[:k]
+                break
+    return runs

@@ -296,8 +296,8 @@ def encode_chat(
     target, tgt_removed, tgt_cut = truncate_pieces(target, max_len - src_len)
 
     out = Encoded()
-    out.add_pieces(source, src_removed, src_cut)
-    out.add_pieces(target, tgt_removed, tgt_cut)
+    out.add_pieces(source, src_removed, src_cut, limit="max_src_len")
+    out.add_pieces(target, tgt_removed, tgt_cut, limit="max_len")
     out.rewritten = tokens.rewritten
     return out
 

@@ -135,16 +135,16 @@ def encode_glm(
     if mode == "glm":
         sop = special_id(tokenizer, "<sop>", "sop", mode=mode)
         eop = special_id(tokenizer, "<eop>", "eop", mode=mode)
-        out.add_pieces(src_pieces, src_removed, src_cut_at)
+        out.add_pieces(src_pieces, src_removed, src_cut_at, limit="max_src_len")
         out.add([gmask], SPECIAL, learn=False)
         out.add([sop], SPECIAL, learn=True)  # the originals' labels start AT <sop> (context_length)
-        out.add_pieces(tgt_pieces, tgt_removed, tgt_cut_at)
+        out.add_pieces(tgt_pieces, tgt_removed, tgt_cut_at, limit="max_len")
         out.add([eop], SPECIAL, learn=True)
     else:
         sop = special_id(tokenizer, "sop", "<sop>", mode=mode)
         out.add([gmask, sop], SPECIAL, learn=False)
-        out.add_pieces(src_pieces, src_removed, src_cut_at)
-        out.add_pieces(tgt_pieces, tgt_removed, tgt_cut_at)
+        out.add_pieces(src_pieces, src_removed, src_cut_at, limit="max_src_len")
+        out.add_pieces(tgt_pieces, tgt_removed, tgt_cut_at, limit="max_len")
         out.add([eos_id(tokenizer, mode)], SPECIAL, learn=True)
     return out
 

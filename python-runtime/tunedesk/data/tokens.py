@@ -87,6 +87,8 @@ class Encoded:
     rewritten: int = 0  # assistant turns the chat template renders differently from the data (Qwen3 reasoning)
     folded_system: bool = False  # the system prompt was folded into the first user turn
     cut_chars: bool = False  # the text was cut before tokenizing (far longer than max_len)
+    #: Which limit made each cut, by its position: "max_src_len" (the prompt) or "max_len" (the whole sample).
+    cut_by: dict[int, str] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -97,13 +99,14 @@ class Encoded:
         self.labels += list(ids) if learn else [IGNORE_INDEX] * len(ids)
         self.kinds += [kind] * len(ids)
 
-    def add_pieces(self, pieces: list[Piece], removed: list[int], cut_at: int) -> None:
-        """Append pieces; ``removed`` (what truncation cut) is remembered at offset ``cut_at`` of them."""
+    def add_pieces(self, pieces: list[Piece], removed: list[int], cut_at: int, *, limit: str = "max_len") -> None:
+        """Append pieces; ``removed`` (what ``limit`` cut) is remembered at offset ``cut_at`` of them."""
         start = len(self.ids)
         for piece in pieces:
             self.add(piece.ids, piece.kind, learn=piece.learn)
         if removed:
             self.cuts.append((start + cut_at, list(removed)))
+            self.cut_by[start + cut_at] = limit
 
 
 @dataclass

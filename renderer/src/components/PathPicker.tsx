@@ -12,10 +12,12 @@ export interface PathPickerProps {
   purpose: 'model' | 'data' | 'output' | 'other';
   value: string;
   onChange(path: string): void;
+  /** Called on every keystroke: what was reported about the last path no longer applies. */
+  onEdit?(text: string): void;
   placeholder?: string;
 }
 
-export function PathPicker({ label, kind, purpose, value, onChange, placeholder }: PathPickerProps) {
+export function PathPicker({ label, kind, purpose, value, onChange, onEdit, placeholder }: PathPickerProps) {
   const api = useApi();
   const id = useId();
   const [text, setText] = useState(value);
@@ -47,7 +49,10 @@ export function PathPicker({ label, kind, purpose, value, onChange, placeholder 
           id={id}
           value={text}
           placeholder={placeholder ?? (kind === 'directory' ? '/path/to/folder' : '/path/to/file')}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            onEdit?.(e.target.value);
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Enter') void choose();
           }}

@@ -11,6 +11,8 @@ export interface SettingSpec {
   type: 'int' | 'float' | 'bool' | 'text' | 'choice';
   choices?: readonly string[];
   min?: number;
+  /** The value must be above min, not equal to it (a learning rate of 0 trains nothing). */
+  above?: boolean;
   max?: number;
   /** Shown to newcomers; the rest only with the expert switch on. */
   basic?: boolean;
@@ -28,30 +30,31 @@ export const METHOD_NAMES: Record<string, string> = {
 
 export const SETTINGS: readonly SettingSpec[] = [
   { key: 'num_train_epochs', label: 'Epochs', help: 'How many times to go through the data.', type: 'int', min: 1, max: 1000, basic: true },
-  { key: 'max_steps', label: 'Max steps', help: 'Stop after this many optimizer steps (empty: all epochs).', type: 'int', min: 1 },
-  { key: 'learning_rate', label: 'Learning rate', help: 'Step size; too high makes the loss explode.', type: 'float', min: 0, max: 10, basic: true },
+  { key: 'max_steps', label: 'Max steps', help: 'Stop after this many optimizer steps (empty: all epochs).', type: 'int', min: 1, max: 100_000_000 },
+  { key: 'learning_rate', label: 'Learning rate', help: 'Step size; too high makes the loss explode.', type: 'float', min: 0, above: true, max: 10, basic: true },
   { key: 'max_len', label: 'Max length (tokens)', help: 'Longer samples are cut; longer costs memory.', type: 'int', min: 8, max: 131072, basic: true },
-  { key: 'max_src_len', label: 'Max prompt length', help: 'Tokens kept from the prompt part of a sample.', type: 'int', min: 1, max: 131072 },
+  { key: 'max_src_len', label: 'Max prompt length', help: 'Tokens kept from the prompt part; must leave room for the answer.', type: 'int', min: 1, max: 131072, basic: true },
   { key: 'per_device_train_batch_size', label: 'Batch size per device', help: 'Samples per step on each device.', type: 'int', min: 1, max: 4096, basic: true },
   { key: 'gradient_accumulation_steps', label: 'Gradient accumulation', help: 'Micro-batches per optimizer step.', type: 'int', min: 1, max: 4096 },
   { key: 'weight_decay', label: 'Weight decay', help: 'AdamW weight decay (honoured, unlike the original scripts).', type: 'float', min: 0, max: 1 },
   { key: 'warmup_ratio', label: 'Warm-up ratio', help: 'Share of steps spent ramping the learning rate up.', type: 'float', min: 0, max: 1 },
-  { key: 'max_grad_norm', label: 'Gradient clipping', help: 'Largest gradient norm before clipping.', type: 'float', min: 0 },
+  { key: 'max_grad_norm', label: 'Gradient clipping', help: 'Largest gradient norm before clipping.', type: 'float', min: 0, max: 1_000_000 },
   { key: 'gradient_checkpointing', label: 'Gradient checkpointing', help: 'Recompute activations: much less memory, about 30% slower.', type: 'bool', basic: true },
-  { key: 'save_model_step', label: 'Save every N steps', help: 'A checkpoint every N steps (empty: at the end).', type: 'int', min: 1 },
-  { key: 'save_total_limit', label: 'Keep last N checkpoints', help: 'Older checkpoints are removed.', type: 'int', min: 1 },
-  { key: 'show_loss_step', label: 'Report every N steps', help: 'How often the loss is logged to train.log.', type: 'int', min: 1 },
-  { key: 'seed', label: 'Seed', help: 'Same seed, same data order and initialisation.', type: 'int', min: 0 },
+  { key: 'save_model_step', label: 'Save every N steps', help: 'A checkpoint every N steps (empty: at the end).', type: 'int', min: 1, max: 100_000_000 },
+  { key: 'save_total_limit', label: 'Keep last N checkpoints', help: 'Older checkpoints are removed.', type: 'int', min: 1, max: 10_000 },
+  { key: 'show_loss_step', label: 'Report every N steps', help: 'How often the loss is logged to train.log.', type: 'int', min: 1, max: 100_000_000 },
+  { key: 'seed', label: 'Seed', help: 'Same seed, same data order and initialisation.', type: 'int', min: 0, max: 4_294_967_295 },
   { key: 'mode', label: 'Prompt template', help: 'glm/glm2/glm3 for the ChatGLM line; empty: the tokenizer’s chat template.', type: 'choice', choices: ['', 'glm', 'glm2', 'glm3'] },
   { key: 'is_skip', label: 'Drop over-long samples', help: 'Skip samples longer than max length instead of cutting them.', type: 'bool' },
   { key: 'skip_bad_lines', label: 'Skip bad data lines', help: 'Train on the valid lines; the bad ones are counted and listed.', type: 'bool' },
+  { key: 'allow_empty_output', label: 'Keep empty answers', help: 'Train on samples whose answer is empty (otherwise they are data problems).', type: 'bool' },
   { key: 'eval_split', label: 'Eval split', help: 'Share of the data held out for eval loss (0: none).', type: 'float', min: 0, max: 0.5 },
   { key: 'bf16', label: 'bf16', help: 'bfloat16 mixed precision where the device supports it.', type: 'bool' },
   { key: 'fp16', label: 'fp16', help: 'float16 mixed precision (GPU).', type: 'bool' },
   { key: 'device', label: 'Device', help: 'auto picks the GPU when torch can use one.', type: 'choice', choices: ['auto', 'cuda', 'cpu', 'mps'] },
   { key: 'ds_file', label: 'DeepSpeed config', help: 'A ZeRO config file (resources/deepspeed/ has ZeRO-2, ZeRO-3 and ZeRO-3 offload); empty: one device, no DeepSpeed.', type: 'text', methods: ['all', 'freeze', 'lora', 'ptuning'] },
   { key: 'lora_dim', label: 'LoRA rank', help: 'Size of the low-rank update; 8–64 is usual.', type: 'int', min: 1, max: 1024, basic: true, methods: ['lora'] },
-  { key: 'lora_alpha', label: 'LoRA alpha', help: 'Scale of the update (often 2–4× the rank).', type: 'int', min: 1, methods: ['lora'] },
+  { key: 'lora_alpha', label: 'LoRA alpha', help: 'Scale of the update (often 2–4× the rank).', type: 'int', min: 1, max: 65_536, methods: ['lora'] },
   { key: 'lora_dropout', label: 'LoRA dropout', help: 'Dropout on the LoRA path.', type: 'float', min: 0, max: 0.9, methods: ['lora'] },
   { key: 'lora_module_name', label: 'LoRA target modules', help: 'Comma-separated module names; empty: the family’s default.', type: 'text', methods: ['lora'] },
   { key: 'trainable_layers', label: 'Trainable layers', help: 'Train only the last N transformer blocks.', type: 'int', min: 1, max: 1000, basic: true, methods: ['freeze'] },
@@ -78,8 +81,9 @@ export function validateDraft(draft: RunConfigDraft): Record<string, string> {
     if (v === null || v === undefined || v === '') continue;
     if (spec.methods && !spec.methods.includes(method)) continue;
     if (spec.type === 'int' || spec.type === 'float') {
-      if (typeof v !== 'number' || !Number.isFinite(v)) errors[spec.key] = `${spec.label} must be a number.`;
+      if (typeof v !== 'number' || !Number.isFinite(v)) errors[spec.key] = `${spec.label} must be a number${typeof v === 'string' ? ` (not “${v.slice(0, 20)}”)` : ''}.`;
       else if (spec.type === 'int' && !Number.isInteger(v)) errors[spec.key] = `${spec.label} must be a whole number.`;
+      else if (spec.min !== undefined && spec.above && v <= spec.min) errors[spec.key] = `${spec.label} must be more than ${spec.min}.`;
       else if (spec.min !== undefined && v < spec.min) errors[spec.key] = `${spec.label} must be at least ${spec.min}.`;
       else if (spec.max !== undefined && v > spec.max) errors[spec.key] = `${spec.label} must be at most ${spec.max}.`;
     } else if (spec.type === 'choice' && spec.choices && !spec.choices.includes(String(v))) {
@@ -88,26 +92,55 @@ export function validateDraft(draft: RunConfigDraft): Record<string, string> {
   }
   const maxLen = draft.max_len;
   const maxSrc = draft.max_src_len;
+  // Only a typed prompt length can clash; the derived one always leaves room (effectiveMaxSrcLen).
   if (typeof maxLen === 'number' && typeof maxSrc === 'number' && maxSrc >= maxLen && !errors.max_src_len) {
-    errors.max_src_len = 'Max prompt length must be shorter than max length (the answer needs room).';
+    errors.max_src_len = `Max prompt length must be shorter than max length (${maxLen}) so the answer has room: at most ${maxLen - 1}, or empty to derive it.`;
   }
   if (draft.bf16 === true && draft.fp16 === true) errors.fp16 = 'Choose bf16 or fp16, not both.';
   return errors;
 }
 
-/** Parses what the user typed into a setting's value; '' becomes null (the trainer's default). */
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Parses what the user typed into a setting's value; '' becomes null (the trainer's default).
+ * Text that is not a number stays text, so validateDraft names it and NaN never enters the draft.
+ */
 export function parseSettingInput(spec: SettingSpec, text: string): SettingValue {
-  if (text.trim() === '') return null;
-  if (spec.type === 'int' || spec.type === 'float') return Number(text);
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  if (spec.type === 'int' || spec.type === 'float') {
+    const n = Number(trimmed);
+    return NUMBER_TEXT.test(trimmed) && Number.isFinite(n) ? n : trimmed;
+  }
   if (spec.type === 'choice' && spec.key === 'ptuning_version') return Number(text);
   return text;
+}
+
+/** The prompt length used when none is typed: 256 (the trainer's default), at most half of max length. */
+export const DEFAULT_MAX_SRC_LEN = 256;
+export function derivedMaxSrcLen(maxLen: SettingValue | undefined): number {
+  const len = typeof maxLen === 'number' && Number.isFinite(maxLen) && maxLen >= 2 ? Math.floor(maxLen) : 1024;
+  return Math.min(DEFAULT_MAX_SRC_LEN, Math.floor(len / 2));
+}
+
+/** The prompt length a run gets: the typed one, or the derived one (never left to the trainer's fixed 256). */
+export function effectiveMaxSrcLen(draft: RunConfigDraft): number | SettingValue {
+  const typed = draft.max_src_len;
+  return typed === null || typed === undefined || typed === '' ? derivedMaxSrcLen(draft.max_len) : typed;
+}
+
+/** The draft as it is sent and shown: derived values filled in. */
+export function withDerived(draft: RunConfigDraft): RunConfigDraft {
+  return { ...draft, max_src_len: effectiveMaxSrcLen(draft) };
 }
 
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The equivalent command line, with the trainer's (= the original scripts') flags. Settings not
  * for the chosen method and empty ones are left out. */
-export function cliCommand(draft: RunConfigDraft): string {
+export function cliCommand(typedDraft: RunConfigDraft): string {
+  const draft = withDerived(typedDraft);
   const method = String(draft.train_type ?? '');
   const parts = ['python -m tunedesk train'];
   const order = ['train_path', 'model_name_or_path', 'output_dir', 'train_type', ...SETTINGS.map((s) => s.key)];
@@ -146,7 +179,7 @@ export function describeDraft(draft: RunConfigDraft): string[] {
   const accum = n('gradient_accumulation_steps') ?? 1;
   if (batch) out.push(`${plural(batch * accum, 'sample', 'samples')} per optimizer step (${batch} × ${accum} accumulation).`);
   if (n('learning_rate') !== null) out.push(`Learning rate ${n('learning_rate')}.`);
-  if (n('max_len') !== null) out.push(`Samples are cut at ${n('max_len')} tokens.`);
+  if (n('max_len') !== null) out.push(`Samples are cut at ${n('max_len')} tokens, prompts at ${String(effectiveMaxSrcLen(draft))}${draft.max_src_len == null ? ' (derived from max length)' : ''}.`);
   if (draft.gradient_checkpointing === true) out.push('Gradient checkpointing saves memory at some speed.');
   return out;
 }

@@ -3,7 +3,7 @@
 // command) are computed from it by the pure functions in train-settings.ts.
 import { create } from 'zustand';
 import type { ModelInfo } from '../../../electron/shared/contract/models';
-import type { RunConfigDraft, SettingValue } from './train-settings';
+import { validateDraft, type RunConfigDraft, type SettingValue } from './train-settings';
 
 export const WIZARD_STEPS = ['model', 'data', 'method', 'review'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
@@ -13,7 +13,8 @@ export const DEFAULT_DRAFT: RunConfigDraft = {
   train_type: 'lora',
   learning_rate: 1e-4,
   max_len: 512,
-  max_src_len: 256,
+  // null: derived from max length (train-settings effectiveMaxSrcLen), shown as the field's placeholder.
+  max_src_len: null,
   per_device_train_batch_size: 1,
   gradient_accumulation_steps: 1,
   num_train_epochs: 1,
@@ -34,6 +35,13 @@ export interface WizardState {
   /** The user picked a method or preset themselves; until then the recommended plan is applied. */
   methodChosen: boolean;
   setMethodChosen(chosen: boolean): void;
+  /** nvidia-smi indices chosen on the Method step (several GPUs only); null: the recommender's default. */
+  gpus: number[] | null;
+  setGpus(gpus: number[] | null): void;
+  /** The recommendation row (plan id) the method settings came from; null after a preset. */
+  planId: string | null;
+  /** Applies a plan's settings; `byUser` marks it as the user's own choice. */
+  choosePlan(planId: string, config: RunConfigDraft, byUser: boolean): void;
   setStep(step: WizardStep): void;
   set(key: string, value: SettingValue): void;
   applyPreset(id: string, config: Record<string, unknown>): void;
@@ -50,14 +58,19 @@ export const useWizardStore = create<WizardState>()((set) => ({
   dataOk: false,
   legacyReady: null,
   methodChosen: false,
+  planId: null,
+  gpus: null,
+  setGpus: (gpus) => set({ gpus }),
   setLegacyReady: (legacyReady) => set({ legacyReady }),
   setMethodChosen: (methodChosen) => set({ methodChosen }),
+  choosePlan: (planId, config, byUser) => set((s) => ({ planId, methodChosen: s.methodChosen || byUser, draft: { ...s.draft, ...config } })),
   setStep: (step) => set({ step }),
   set: (key, value) => set((s) => ({ draft: { ...s.draft, [key]: value }, presetId: s.presetId })),
   applyPreset: (id, config) =>
     set((s) => ({
       presetId: id,
       methodChosen: true,
+      planId: null,
       // A preset never replaces the user's own model and data choice.
       draft: {
         ...s.draft,
@@ -68,7 +81,7 @@ export const useWizardStore = create<WizardState>()((set) => ({
     })),
   setModel: (dir, info) => set((s) => ({ model: info, legacyReady: null, draft: { ...s.draft, model_name_or_path: dir } })),
   setData: (path, ok) => set((s) => ({ dataOk: ok, draft: { ...s.draft, train_path: path } })),
-  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false }),
+  reset: () => set({ step: 'model', draft: { ...DEFAULT_DRAFT }, presetId: null, model: null, dataOk: false, legacyReady: null, methodChosen: false, planId: null, gpus: null }),
 }));
 
 /** Only plain values of a preset's config (it is validated by the host's schema already). */
@@ -97,8 +110,13 @@ export function stepBlocker(step: WizardStep, s: Pick<WizardState, 'draft' | 'mo
       if (!s.draft.train_path) return 'Choose a data file first.';
       if (!s.dataOk) return 'Fix the data errors above, or choose to skip the bad lines.';
       return null;
-    case 'method':
-      return s.draft.train_type ? null : 'Choose a method.';
+    case 'method': {
+      if (!s.draft.train_type) return 'Choose a method.';
+      // Every bad number blocks here, where it was typed (and is shown), not at Start.
+      const { model_name_or_path: _model, train_path: _data, ...bad } = validateDraft(s.draft);
+      const n = Object.keys(bad).length;
+      return n === 0 ? null : `Fix the ${n === 1 ? 'setting' : `${n} settings`} marked in red above.`;
+    }
     case 'review':
       return null;
   }

@@ -11,6 +11,8 @@ export function TrainerSetup({ ready, detail, onDone }: { ready: boolean | null;
   const api = useApi();
   const [running, setRunning] = useState(false);
   const [lines, setLines] = useState<LogTailLine[]>([]);
+  // The installer's own "[tunedesk] step 1/2: ..." lines: where it is, as words and as a fraction.
+  const [stage, setStage] = useState<{ text: string; fraction: number | null } | null>(null);
   const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
 
@@ -18,12 +20,15 @@ export function TrainerSetup({ ready, detail, onDone }: { ready: boolean | null;
     if (!running) return;
     return api.subscribe('system.setupProgress', (e) => {
       setLines((prev) => [...prev.slice(-400), { text: e.line, level: e.stream === 'stderr' ? 'warning' : 'info' }]);
+      const step = /^\[tunedesk\] step (\d+)\/(\d+): (.*)$/.exec(e.line);
+      if (step) setStage({ text: `Step ${step[1]} of ${step[2]}: ${step[3]}`, fraction: (Number(step[1]) - 1) / Number(step[2]) });
     });
   }, [api, running]);
 
   const start = async () => {
     setRunning(true);
     setLines([]);
+    setStage(null);
     setResult(null);
     setError(null);
     try {
@@ -50,7 +55,8 @@ export function TrainerSetup({ ready, detail, onDone }: { ready: boolean | null;
           <button type="button" className={ready ? '' : 'primary'} onClick={start} disabled={running}>
             {running ? 'Setting up…' : ready ? 'Repair the environment' : 'Set up the trainer'}
           </button>
-          {running && <ProgressBar fraction={null} label="Setting up the trainer" />}
+          {running && <ProgressBar fraction={stage?.fraction ?? null} label={stage?.text ?? 'Setting up the trainer'} />}
+          {running && stage && <p className="help">{stage.text}</p>}
           {result && <div className={`alert ${result.ok ? 'ok' : 'bad'}`}>{result.message}</div>}
           <ErrorNote error={error} />
           {(running || lines.length > 0) && <LogTail lines={lines} label="Installer log" />}

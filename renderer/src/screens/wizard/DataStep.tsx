@@ -8,8 +8,9 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
 import { useDataStatsStore } from '../../stores/data-stats-store';
+import { effectiveMaxSrcLen } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
-import { LengthHistogram } from './LengthHistogram';
+import { DataReport } from './DataReport';
 
 export function DataStep() {
   const api = useApi();
@@ -20,8 +21,11 @@ export function DataStep() {
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const path = typeof draft.train_path === 'string' ? draft.train_path : '';
+  const skipBad = draft.skip_bad_lines === true;
+  const allowEmpty = draft.allow_empty_output === true;
 
-  const check = async (trainPath: string) => {
+  const check = async (trainPath: string, options: { allowEmpty?: boolean } = {}) => {
+    const allowEmptyOutput = options.allowEmpty ?? allowEmpty;
     setBusy(true);
     setError(null);
     setReport(null);
@@ -31,12 +35,13 @@ export function DataStep() {
         trainPath,
         ...(typeof draft.model_name_or_path === 'string' ? { modelDir: draft.model_name_or_path } : {}),
         ...(typeof draft.max_len === 'number' ? { maxLen: draft.max_len } : {}),
-        ...(typeof draft.max_src_len === 'number' ? { maxSrcLen: draft.max_src_len } : {}),
+        ...(typeof effectiveMaxSrcLen(draft) === 'number' ? { maxSrcLen: effectiveMaxSrcLen(draft) as number } : {}),
         ...(typeof draft.mode === 'string' && draft.mode ? { mode: draft.mode as 'glm' | 'glm2' | 'glm3' } : {}),
+        ...(allowEmptyOutput ? { allowEmptyOutput: true } : {}),
         preview: 3,
       });
       setReport(r);
-      setData(trainPath, r.ok && r.samples > 0);
+      setData(trainPath, dataUsable(r, skipBad));
       // For the review step's time estimate: how many samples train, and how long they are.
       useDataStatsStore.getState().record({ trainPath, samples: r.stats?.kept ?? r.samples, meanTokens: r.stats?.mean_tokens || null });
     } catch (e) {
@@ -46,90 +51,55 @@ export function DataStep() {
     }
   };
 
-  const skipBad = draft.skip_bad_lines === true;
+  // A report about another path than the one typed would mislead: it goes as soon as the path changes.
+  const edited = (text: string) => {
+    if (text.trim() === path) return;
+    setReport(null);
+    setError(null);
+    if (useWizardStore.getState().dataOk) setData(path, false);
+  };
+
   return (
     <div className="stack">
       <p className="help">Choose your training data: JSON lines with instruction / input / output (as the ChatGLM scripts used), an Alpaca-style array, or chat messages.</p>
-      <PathPicker label="Data file" kind="file" purpose="data" value={path} onChange={check} />
-      {busy && <p className="help">Checking every line…</p>}
-      <ErrorNote error={error} title="Could not check the file" />
-      {report && <DataReport report={report} />}
-      {report && !report.ok && report.samples > 0 && (
+      <PathPicker label="Data file" kind="file" purpose="data" value={path} onChange={(p) => void check(p)} onEdit={edited} />
+      <fieldset className="row data-options" style={{ gap: 16, border: 0, padding: 0 }}>
+        <legend className="help">How the trainer treats problem lines</legend>
+        <label className="row" style={{ gap: 6 }}>
+          <input
+            type="checkbox"
+            checked={allowEmpty}
+            onChange={(e) => {
+              set('allow_empty_output', e.target.checked || null);
+              // Empty answers change what counts as a problem: check again with the new rule.
+              if (path && report) void check(path, { allowEmpty: e.target.checked });
+            }}
+          />
+          Keep samples with an empty answer
+        </label>
         <label className="row" style={{ gap: 6 }}>
           <input
             type="checkbox"
             checked={skipBad}
             onChange={(e) => {
-              set('skip_bad_lines', e.target.checked);
-              setData(path, e.target.checked);
+              set('skip_bad_lines', e.target.checked || null);
+              if (report) setData(path, dataUsable(report, e.target.checked));
             }}
           />
-          Train on the {report.samples} valid samples and skip the {report.problemCount} bad line(s)
+          {report && !report.ok && report.samples > 0
+            ? `Train on the ${report.samples} valid samples and skip the ${report.problemCount} bad line(s)`
+            : 'Skip bad lines (they are listed in the run’s bad_lines.txt)'}
         </label>
-      )}
+      </fieldset>
+      {busy && <p className="help">Checking every line…</p>}
+      <ErrorNote error={error} title="Could not check the file" />
+      {report && <DataReport report={report} maxLen={typeof draft.max_len === 'number' ? draft.max_len : null} maxSrcLen={effectiveMaxSrcLen(draft)} />}
     </div>
   );
 }
 
-function DataReport({ report }: { report: DataCheckReport }) {
-  return (
-    <div className="stack" data-testid="data-report" data-ok={report.ok}>
-      {report.error && <ErrorNote error={{ message: report.error.message, hint: report.error.hint }} />}
-      {report.problemCount > 0 ? (
-        <div className="alert bad" role="alert" data-testid="data-problems">
-          <strong>
-            {report.problemCount} problem{report.problemCount === 1 ? '' : 's'} in the file
-          </strong>
-          <ul className="errors">
-            {report.problems.map((p) => (
-              <li key={`${p.file}:${p.line}:${p.reason}`}>
-                line {p.line}: {p.reason}
-              </li>
-            ))}
-          </ul>
-          {report.problemCount > report.problems.length && <p className="help">…and {report.problemCount - report.problems.length} more.</p>}
-        </div>
-      ) : (
-        <div className="alert ok">
-          {report.samples} samples{report.format ? ` (${report.format})` : ''}, no problems.
-        </div>
-      )}
-      {report.histogram && (
-        <section className="card" aria-label="Token lengths">
-          <h3>Token lengths</h3>
-          <p className="help">
-            {report.histogram.over_max_len === 0
-              ? `Every sample fits in ${report.histogram.max_len} tokens (longest: ${report.histogram.longest}).`
-              : `${(report.histogram.share_over_max_len * 100).toFixed(1)}% of samples (${report.histogram.over_max_len}) are longer than ${report.histogram.max_len} tokens and will be cut.`}
-          </p>
-          <LengthHistogram histogram={report.histogram} />
-        </section>
-      )}
-      {report.preview.length > 0 && (
-        <section className="card" aria-label="Samples as the model sees them">
-          <h3>Samples as the model sees them</h3>
-          <p className="help">
-            <span className="sample">
-              <span className="prompt">prompt (not learnt)</span> · <span className="answer">answer (learnt)</span> · <span className="truncated">✂ cut off</span>
-            </span>
-            {report.mode ? ` · template: ${report.mode}` : ''}
-          </p>
-          {report.preview.map((p) => (
-            <div key={p.line} className="sample" style={{ borderTop: '1px solid var(--border)', padding: '6px 0' }}>
-              <div className="help" style={{ fontSize: '0.8rem' }}>
-                line {p.line} · {p.tokens} tokens{p.truncated ? ' · cut to max length' : ''}
-              </div>
-              <pre className="mono">
-                {p.segments.map((s, i) => (
-                  <span key={i} className={s.kind === 'special' ? 'help' : s.kind}>
-                    {s.kind === 'truncated' ? `✂${s.text}` : s.text}
-                  </span>
-                ))}
-              </pre>
-            </div>
-          ))}
-        </section>
-      )}
-    </div>
-  );
+/** The data can be trained on: no problems, or problems the user chose to skip (with samples left). */
+function dataUsable(report: DataCheckReport, skipBad: boolean): boolean {
+  if (report.samples === 0 || report.error) return false;
+  return report.ok || (skipBad && report.problemCount > 0);
 }

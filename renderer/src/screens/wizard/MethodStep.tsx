@@ -1,6 +1,6 @@
 // Wizard step 3: how to train. The recommender's table as bars (estimated memory per method against
 // this machine's budget), presets as one-click cards, then the settings (all of them in expert mode).
-import { useEffect } from 'react';
+import { useEffect, type KeyboardEvent } from 'react';
 import type { Recommendation, RecommendationRow } from '../../../../electron/shared/contract/recommend';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useCall } from '../../components/useCall';
@@ -8,7 +8,7 @@ import { useSettingsStore } from '../../stores/settings-store';
 import { METHOD_NAMES } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
 import { formatBytes } from './format';
-import { VERDICT_WORDS, memoryBars, methodToConfig } from './method-rows';
+import { VERDICT_WORDS, memoryBars, planToConfig, selectedPlanId } from './method-rows';
 import { SettingsForm } from './SettingsForm';
 
 export function MethodStep() {
@@ -19,13 +19,15 @@ export function MethodStep() {
   const modelDir = typeof draft.model_name_or_path === 'string' ? draft.model_name_or_path : null;
   const maxLen = typeof draft.max_len === 'number' ? draft.max_len : 1024;
   const batch = typeof draft.per_device_train_batch_size === 'number' ? draft.per_device_train_batch_size : 1;
-  const rec = useCall('recommend.plan', modelDir ? { modelDir, maxLen, microBatch: batch } : null);
+  const gpus = useWizardStore((s) => s.gpus);
+  const rec = useCall('recommend.plan', modelDir ? { modelDir, maxLen, microBatch: batch, ...(gpus?.length ? { gpus } : {}) } : null);
   const presets = useCall('presets.list', {});
 
   return (
     <div className="stack">
       <p className="help">Pick how to train. The bars show the memory each method needs on this machine; the highlighted one is recommended.</p>
       <ErrorNote error={rec.error} title="No recommendation" />
+      {rec.data?.gpuOptions && rec.data.gpuOptions.length > 1 && <GpuChooser rec={rec.data} />}
       {rec.data && <RecommendationTable rec={rec.data} />}
       <section aria-label="Presets" className="stack">
         <h3>Presets</h3>
@@ -62,24 +64,67 @@ export function MethodStep() {
   );
 }
 
+/** Several GPUs: which ones train. Unchosen, the recommender's default (the best plan across them) is shown checked. */
+function GpuChooser({ rec }: { rec: Recommendation }) {
+  const chosen = useWizardStore((s) => s.gpus) ?? rec.gpus ?? [];
+  const setGpus = useWizardStore((s) => s.setGpus);
+  // The default becomes the choice the run starts with (runs.start gets these GPUs, not all of them).
+  const defaultGpus = rec.gpus;
+  useEffect(() => {
+    if (defaultGpus && useWizardStore.getState().gpus === null) setGpus(defaultGpus);
+  }, [defaultGpus, setGpus]);
+  const toggle = (index: number, on: boolean) => {
+    const next = on ? [...new Set([...chosen, index])].sort((a, b) => a - b) : chosen.filter((i) => i !== index);
+    if (next.length > 0) setGpus(next);
+  };
+  return (
+    <fieldset className="card" aria-label="GPUs to train on">
+      <legend>GPUs to train on</legend>
+      <p className="help">Each chosen GPU gets the budget of the smallest one chosen{rec.gpus && ' — checked: the choice with the best plan'}.</p>
+      <div className="row" style={{ gap: 16, flexWrap: 'wrap' }}>
+        {rec.gpuOptions!.map((g) => (
+          <label key={g.index} className="row" style={{ gap: 6 }}>
+            <input type="checkbox" checked={chosen.includes(g.index)} disabled={chosen.length === 1 && chosen.includes(g.index)} onChange={(e) => toggle(g.index, e.target.checked)} />
+            GPU {g.index}: {g.name}
+            {g.freeBytes !== null && <span className="help">({formatBytes(g.freeBytes)} free)</span>}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 function RecommendationTable({ rec }: { rec: Recommendation }) {
   const draft = useWizardStore((s) => s.draft);
-  const set = useWizardStore((s) => s.set);
+  const planId = useWizardStore((s) => s.planId);
+  const choosePlan = useWizardStore((s) => s.choosePlan);
   const expert = useSettingsStore((s) => s.expert);
   const bars = memoryBars(rec.rows, rec.budgetBytes);
   // Newcomers see the plans this machine can run; experts also see the unavailable ones and why.
   const shown = rec.rows.map((row, i) => ({ row, bar: bars[i]! })).filter(({ row }) => expert || row.verdict !== 'unavailable');
   const hidden = rec.rows.length - shown.length;
-  const choose = (row: RecommendationRow) => {
-    for (const [k, v] of Object.entries(methodToConfig(row.method))) set(k, v);
-    useWizardStore.getState().setMethodChosen(true);
-  };
+  // Selected by plan id: two rows of one kind (LoRA r8 / r16) are two different choices.
+  const selected = selectedPlanId(rec.rows, planId, draft);
+  const choose = (row: RecommendationRow) => choosePlan(row.planId, planToConfig(row), true);
   // A newcomer who has not chosen gets the recommended plan applied (they can still pick another).
   const best = rec.rows.find((r) => r.planId === rec.best);
   useEffect(() => {
     if (!best || useWizardStore.getState().methodChosen) return;
-    for (const [k, v] of Object.entries(methodToConfig(best.method))) useWizardStore.getState().set(k, v);
+    useWizardStore.getState().choosePlan(best.planId, planToConfig(best), false);
   }, [best]);
+  // Arrow keys move the choice to the next / previous row that can be chosen (and focus its radio),
+  // the same rows a click reaches; the browser's own radio navigation is replaced, not doubled.
+  const selectable = shown.filter(({ row }) => row.verdict !== 'unavailable').map(({ row }) => row);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const step = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : 0;
+    const radio = e.target;
+    if (!step || !(radio instanceof HTMLInputElement) || radio.type !== 'radio' || selectable.length === 0) return;
+    e.preventDefault();
+    const at = selectable.findIndex((r) => r.planId === radio.dataset.plan);
+    const next = selectable[(at + step + selectable.length) % selectable.length]!;
+    choose(next);
+    e.currentTarget.querySelector<HTMLInputElement>(`input[data-plan="${next.planId}"]`)?.focus();
+  };
   return (
     <section className="card" aria-label="Memory per method">
       <h3>
@@ -91,15 +136,22 @@ function RecommendationTable({ rec }: { rec: Recommendation }) {
           {w}
         </div>
       ))}
-      <div className="rec-rows" data-testid="recommendation" role="radiogroup" aria-label="Method">
+      <div className="rec-rows" data-testid="recommendation" role="radiogroup" aria-label="Method" onKeyDown={onKeyDown}>
         {shown.map(({ row, bar }) => {
-          const selected = methodToConfig(row.method).train_type === draft.train_type;
           const b = row.estimate.breakdown;
           const breakdown = `weights ${formatBytes(b.weights)}, gradients ${formatBytes(b.gradients)}, optimizer ${formatBytes(b.optimizer)}, activations ${formatBytes(b.activations)}, logits ${formatBytes(b.logits)}, overhead ${formatBytes(b.overhead)}`;
           return (
             <div key={row.planId} className={`rec-row${row.planId === rec.best ? ' best' : ''}`} data-plan={row.planId}>
               <label className="row" style={{ gap: 6 }}>
-                <input type="radio" name="method" checked={selected} onChange={() => choose(row)} disabled={row.verdict === 'unavailable'} />
+                <input
+                  type="radio"
+                  name="method"
+                  data-plan={row.planId}
+                  checked={row.planId === selected}
+                  onChange={() => choose(row)}
+                  disabled={row.verdict === 'unavailable'}
+                  tabIndex={row.planId === selected || (selected === null && row === selectable[0]) ? 0 : -1}
+                />
                 {row.label}
                 {row.planId === rec.best && <span className="badge ok">recommended</span>}
               </label>

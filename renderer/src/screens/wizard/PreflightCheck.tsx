@@ -52,9 +52,9 @@ export function PreflightCheck({ config, onResult }: { config: CallRequest<'runs
             <ErrorNote error={{ message: result.error }} title="The check could not run" />
           ) : (
             <div className={`alert ${result.fits === false ? 'bad' : 'ok'}`}>
-              Measured peak {result.measuredPeakGb === null ? 'unknown' : `${result.measuredPeakGb.toFixed(2)} GB`}
-              {result.estimateGb !== null && ` (estimated ${result.estimateGb.toFixed(2)} GB)`}
-              {result.budgetGb !== null && ` of ${result.budgetGb.toFixed(1)} GB available`}
+              Measured peak {result.measuredPeakGb === null ? 'unknown' : `${result.measuredPeakGb.toFixed(2)} GiB`}
+              {result.estimateGb !== null && ` (estimated ${result.estimateGb.toFixed(2)} GiB)`}
+              {result.budgetGb !== null && ` of ${result.budgetGb.toFixed(1)} GiB available`}
               {result.fits === false ? ': it would not fit.' : result.fits ? ': it fits.' : '.'}
             </div>
           )}

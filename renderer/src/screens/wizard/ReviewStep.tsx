@@ -5,7 +5,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { toUiError } from '../../components/useCall';
 import { navigate } from '../../route';
-import { cliCommand, describeDraft, validateDraft, type RunConfigDraft } from '../../stores/train-settings';
+import { cliCommand, describeDraft, validateDraft, withDerived, type RunConfigDraft } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
 import type { CallRequest } from '../../api';
 import { PreflightCheck } from './PreflightCheck';
@@ -31,6 +31,8 @@ export function ReviewStep() {
     try {
       const request: CallRequest<'runs.start'> = { config: toRunConfig(draft) as CallRequest<'runs.start'>['config'] };
       if (presetId) request.preset = presetId;
+      const gpus = useWizardStore.getState().gpus;
+      if (gpus?.length) request.gpus = gpus;
       const r = await api.invoke('runs.start', request);
       // The next "New training" starts from a clean slate.
       useWizardStore.getState().reset();
@@ -108,10 +110,10 @@ export function ReviewStep() {
   );
 }
 
-/** The draft without empty values (the trainer's defaults apply) — the host validates the rest. */
+/** The draft with derived values filled in and without empty ones (the trainer's defaults apply) — the host validates the rest. */
 export function toRunConfig(draft: RunConfigDraft): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(draft)) {
+  for (const [k, v] of Object.entries(withDerived(draft))) {
     if (v === null || v === '' || (typeof v === 'number' && !Number.isFinite(v))) continue;
     out[k] = v;
   }

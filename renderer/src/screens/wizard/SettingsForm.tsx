@@ -1,7 +1,7 @@
 // The trainer settings of the chosen method: the basic ones for newcomers, all of them with the
 // expert switch. Each field shows its own problem next to it.
 import { useSettingsStore } from '../../stores/settings-store';
-import { parseSettingInput, validateDraft, visibleSettings, type SettingSpec } from '../../stores/train-settings';
+import { SETTINGS, derivedMaxSrcLen, parseSettingInput, validateDraft, visibleSettings, type SettingSpec } from '../../stores/train-settings';
 import { useWizardStore } from '../../stores/wizard-store';
 
 export function SettingsForm() {
@@ -10,18 +10,41 @@ export function SettingsForm() {
   const presetId = useWizardStore((s) => s.presetId);
   const expert = useSettingsStore((s) => s.expert);
   const errors = validateDraft(draft);
-  const specs = visibleSettings(String(draft.train_type ?? 'lora'), expert);
+  const visible = visibleSettings(String(draft.train_type ?? 'lora'), expert);
+  // A setting whose problem blocks the run is shown even when Expert settings are off: an error
+  // is never reported about a field the user cannot see.
+  const specs = SETTINGS.filter((spec) => visible.includes(spec) || errors[spec.key] !== undefined);
   return (
     <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(230px, 1fr))' }}>
       {specs.map((spec) => (
         // Re-mounted when a preset is applied, so the typed-in text follows the new values.
-        <SettingField key={`${spec.key}-${presetId ?? ''}`} spec={spec} value={draft[spec.key]} error={errors[spec.key]} onChange={(v) => set(spec.key, v)} />
+        <SettingField
+          key={`${spec.key}-${presetId ?? ''}`}
+          spec={spec}
+          value={draft[spec.key]}
+          error={errors[spec.key]}
+          placeholder={spec.key === 'max_src_len' ? `auto: ${derivedMaxSrcLen(draft.max_len)}` : undefined}
+          onChange={(v) => set(spec.key, v)}
+        />
       ))}
     </div>
   );
 }
 
-function SettingField({ spec, value, error, onChange }: { spec: SettingSpec; value: unknown; error?: string; onChange(v: ReturnType<typeof parseSettingInput>): void }) {
+function SettingField({
+  spec,
+  value,
+  error,
+  placeholder,
+  onChange,
+}: {
+  spec: SettingSpec;
+  value: unknown;
+  error?: string;
+  /** Shown while the field is empty: the value the run gets then. */
+  placeholder?: string;
+  onChange(v: ReturnType<typeof parseSettingInput>): void;
+}) {
   const id = `setting-${spec.key}`;
   // The label is only the setting's name (its accessible name); the help and any problem are its
   // description, so screen readers read "Learning rate, edit, Step size; too high...".
@@ -59,6 +82,7 @@ function SettingField({ spec, value, error, onChange }: { spec: SettingSpec; val
         <input
           id={id}
           defaultValue={text}
+          placeholder={placeholder}
           inputMode={spec.type === 'text' ? 'text' : 'decimal'}
           aria-invalid={error ? true : undefined}
           aria-describedby={`${id}-help`}

@@ -6,12 +6,13 @@ export function formatParams(n: number): string {
   return String(n);
 }
 
+/** Sizes in one unit, GiB, everywhere (the estimator and the trainer count in GiB too). */
 export function formatBytes(n: number): string {
   const gib = n / 1024 ** 3;
-  if (gib >= 1) return `${gib.toFixed(gib >= 100 ? 0 : 1)} GB`;
-  const mib = n / 1024 ** 2;
-  if (mib >= 1) return `${mib.toFixed(mib >= 100 ? 0 : 1)} MB`;
-  return `${Math.max(Math.round(n / 1024), 0)} KB`;
+  if (gib >= 100) return `${gib.toFixed(0)} GiB`;
+  if (gib >= 0.95) return `${gib.toFixed(1)} GiB`;
+  if (gib >= 0.01) return `${gib.toFixed(2)} GiB`;
+  return n > 0 ? 'under 0.01 GiB' : '0 GiB';
 }
 
 /** Elapsed seconds as m:ss (a long task's clock beside an indeterminate progress bar). */

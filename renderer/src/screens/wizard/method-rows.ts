@@ -1,6 +1,6 @@
 // Pure helpers for the Method step: a recommendation row as a bar against the memory budget, and
 // the run-configuration keys that choosing a row sets.
-import type { MethodSpec } from '../../../../electron/shared/contract/estimator';
+import type { MethodSpec, TrainSettings } from '../../../../electron/shared/contract/estimator';
 import type { RecommendationRow } from '../../../../electron/shared/contract/recommend';
 import type { RunConfigDraft } from '../../stores/train-settings';
 
@@ -33,6 +33,36 @@ export function methodToConfig(method: MethodSpec): RunConfigDraft {
     case 'full':
       return { train_type: 'all' };
   }
+}
+
+/** The bundled DeepSpeed config of a ZeRO layout (as the presets name them); null: no DeepSpeed. */
+export function zeroConfigFile(settings: Pick<TrainSettings, 'zeroStage' | 'offloadOptimizer' | 'offloadParams'>): string | null {
+  if (settings.zeroStage === 0) return null;
+  if (settings.zeroStage === 2) return 'resources/deepspeed/zero2.json';
+  return settings.offloadOptimizer || settings.offloadParams ? 'resources/deepspeed/zero3_offload.json' : 'resources/deepspeed/zero3.json';
+}
+
+/**
+ * Everything a recommendation row stands for: the method's flags and its engine layout
+ * (checkpointing, ZeRO). Two rows of one method kind (LoRA r8 / r16, P-Tuning v1 / v2, ZeRO-2 /
+ * ZeRO-3) differ here, which is what makes "the selected row is the row clicked" possible.
+ */
+export function planToConfig(row: Pick<RecommendationRow, 'method' | 'settings'>): RunConfigDraft {
+  return { ...methodToConfig(row.method), gradient_checkpointing: row.settings.gradientCheckpointing, ds_file: zeroConfigFile(row.settings) };
+}
+
+const sameValue = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
+
+/**
+ * The row shown as selected: the plan the user (or the recommendation) chose, as long as the
+ * settings still say what it says; otherwise (after a preset or an edit) the first row that the
+ * settings match exactly, or none. Never "the first row of the same method kind".
+ */
+export function selectedPlanId(rows: readonly Pick<RecommendationRow, 'planId' | 'method' | 'settings'>[], chosenPlanId: string | null, draft: RunConfigDraft): string | null {
+  const matches = (row: (typeof rows)[number]) => Object.entries(planToConfig(row)).every(([k, v]) => sameValue(draft[k], v));
+  const chosen = rows.find((r) => r.planId === chosenPlanId);
+  if (chosen && matches(chosen)) return chosen.planId;
+  return rows.find(matches)?.planId ?? null;
 }
 
 export const VERDICT_WORDS: Record<RecommendationRow['verdict'], string> = {
