@@ -77,8 +77,8 @@ describe('datasets.check', () => {
 
 describe('data-check translation', () => {
   it('passes the options as the trainer flags', () => {
-    expect(dataCheckArgs({ trainPath: '/d.jsonl', modelDir: '/m', mode: 'glm2', maxLen: 64, maxSrcLen: 32, preview: 2, allowEmptyOutput: true })).toEqual([
-      'data-check', '--json', '--train_path', '/d.jsonl', '--model_name_or_path', '/m', '--mode', 'glm2', '--max_len', '64', '--max_src_len', '32', '--preview', '2', '--allow_empty_output',
+    expect(dataCheckArgs({ trainPath: '/d.jsonl', modelDir: '/m', mode: 'glm2', maxLen: 64, maxSrcLen: 32, preview: 2, dropEmptyOutput: true })).toEqual([
+      'data-check', '--json', '--train_path', '/d.jsonl', '--model_name_or_path', '/m', '--mode', 'glm2', '--max_len', '64', '--max_src_len', '32', '--preview', '2', '--drop_empty_output',
     ]);
   });
 

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// The Data step: the trainer's data options are toggles (keeping empty answers checks again with
+// The Data step: the trainer's data options are toggles (leaving out empty answers checks again with
 // the new rule; skipping bad lines unblocks Next), the report goes as soon as the path is edited,
 // the same problem on many lines is one entry with a count, and each cut in the preview names the
 // limit that made it.
@@ -13,13 +13,13 @@ import { useWizardStore } from '../../renderer/src/stores/wizard-store';
 import { stubApi } from './renderer-stub-api';
 
 const file = '/d/train.jsonl';
-const emptyAnswers = [3, 7, 9, 12, 15, 21, 30, 31, 40, 41].map((line) => ({ file, line, reason: 'field "output" is empty' }));
+const listAnswers = [3, 7, 9, 12, 15, 21, 30, 31, 40, 41].map((line) => ({ file, line, reason: 'field "output" is a list' }));
 const report = (over: Partial<DataCheckReport> = {}): DataCheckReport => ({
   ok: false,
   trainPath: file,
   samples: 90,
   format: 'jsonl',
-  problems: [{ file, line: 57, reason: 'bad JSON: Expecting value' }, ...emptyAnswers],
+  problems: [{ file, line: 57, reason: 'bad JSON: Expecting value' }, ...listAnswers],
   problemCount: 11,
   mode: null,
   stats: null,
@@ -72,21 +72,21 @@ describe('Data step', () => {
     usePath(file);
     const problems = await screen.findByTestId('data-problems');
     const items = [...problems.querySelectorAll('li')].map((li) => li.textContent);
-    expect(items).toEqual(['line 57: bad JSON: Expecting value', 'field "output" is empty — 10 lines: 3, 7, 9, 12, 15, 21, 30, 31, … (2 more)']);
+    expect(items).toEqual(['line 57: bad JSON: Expecting value', 'field "output" is a list — 10 lines: 3, 7, 9, 12, 15, 21, 30, 31, … (2 more)']);
   });
 
-  it('keeping empty answers checks again with that rule; skipping bad lines unblocks Next', async () => {
-    const api = renderWith((r) => (r.allowEmptyOutput ? report({ problems: report().problems.slice(0, 1), problemCount: 1, samples: 100 }) : report()));
+  it('leaving out empty answers checks again with that rule; skipping bad lines unblocks Next', async () => {
+    const api = renderWith((r) => (r.dropEmptyOutput ? report({ samples: 80 }) : report()));
     usePath(file);
     await screen.findByTestId('data-problems');
     const next = screen.getByRole('button', { name: 'Next' }) as HTMLButtonElement;
     expect(next.disabled).toBe(true);
-    fireEvent.click(screen.getByLabelText('Keep samples with an empty answer'));
-    await waitFor(() => expect(screen.getByTestId('data-problems').textContent).toContain('1 problem in the file'));
-    expect(api.calls.filter((c) => c.name === 'datasets.check').at(-1)!.request).toMatchObject({ allowEmptyOutput: true });
-    expect(useWizardStore.getState().draft.allow_empty_output).toBe(true);
+    fireEvent.click(screen.getByLabelText('Leave out samples with an empty answer'));
+    await screen.findByLabelText(/Train on the 80 valid samples/);
+    expect(api.calls.filter((c) => c.name === 'datasets.check').at(-1)!.request).toMatchObject({ dropEmptyOutput: true });
+    expect(useWizardStore.getState().draft.drop_empty_output).toBe(true);
     expect(next.disabled).toBe(true);
-    fireEvent.click(screen.getByLabelText(/skip the 1 bad line/));
+    fireEvent.click(screen.getByLabelText(/skip the 11 bad line/));
     await waitFor(() => expect(next.disabled).toBe(false));
     expect(useWizardStore.getState().draft.skip_bad_lines).toBe(true);
   });

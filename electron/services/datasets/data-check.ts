@@ -12,7 +12,7 @@ export interface DataCheckOptions {
   maxLen?: number | undefined;
   maxSrcLen?: number | undefined;
   preview?: number | undefined;
-  allowEmptyOutput?: boolean | undefined;
+  dropEmptyOutput?: boolean | undefined;
 }
 
 /** A data check that could not run at all (no Python, timeout, unreadable output). */
@@ -32,7 +32,7 @@ export function dataCheckArgs(options: DataCheckOptions): string[] {
   if (options.maxLen !== undefined) args.push('--max_len', String(options.maxLen));
   if (options.maxSrcLen !== undefined) args.push('--max_src_len', String(options.maxSrcLen));
   if (options.preview !== undefined) args.push('--preview', String(options.preview));
-  if (options.allowEmptyOutput) args.push('--allow_empty_output');
+  if (options.dropEmptyOutput) args.push('--drop_empty_output');
   return args;
 }
 

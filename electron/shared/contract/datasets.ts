@@ -78,7 +78,7 @@ export const datasetsCalls = {
       maxLen: z.number().int().min(8).max(1_048_576).optional(),
       maxSrcLen: z.number().int().min(1).max(1_048_576).optional(),
       preview: z.number().int().min(0).max(50).optional(),
-      allowEmptyOutput: z.boolean().optional(),
+      dropEmptyOutput: z.boolean().optional(),
     }),
     dataCheckReportSchema,
   ),

@@ -27,8 +27,8 @@ export const runConfigRequestSchema = z.strictObject({
   bf16: z.boolean().optional(),
   fp16: z.boolean().optional(),
   skip_bad_lines: z.boolean().optional(),
-  /** Train on samples whose answer is empty (off: they are data problems). */
-  allow_empty_output: z.boolean().optional(),
+  /** Leave out samples whose answer is empty (by default they train, as the original scripts did). */
+  drop_empty_output: z.boolean().optional(),
   max_grad_norm: z.number().min(0).optional(),
 });
 

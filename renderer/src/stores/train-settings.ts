@@ -47,7 +47,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'mode', label: 'Prompt template', help: 'glm/glm2/glm3 for the ChatGLM line; empty: the tokenizer’s chat template.', type: 'choice', choices: ['', 'glm', 'glm2', 'glm3'] },
   { key: 'is_skip', label: 'Drop over-long samples', help: 'Skip samples longer than max length instead of cutting them.', type: 'bool' },
   { key: 'skip_bad_lines', label: 'Skip bad data lines', help: 'Train on the valid lines; the bad ones are counted and listed.', type: 'bool' },
-  { key: 'allow_empty_output', label: 'Keep empty answers', help: 'Train on samples whose answer is empty (otherwise they are data problems).', type: 'bool' },
+  { key: 'drop_empty_output', label: 'Leave out empty answers', help: 'Samples whose answer is empty are trained by default (the original scripts did); this leaves them out.', type: 'bool' },
   { key: 'eval_split', label: 'Eval split', help: 'Share of the data held out for eval loss (0: none).', type: 'float', min: 0, max: 0.5 },
   { key: 'bf16', label: 'bf16', help: 'bfloat16 mixed precision where the device supports it.', type: 'bool' },
   { key: 'fp16', label: 'fp16', help: 'float16 mixed precision (GPU).', type: 'bool' },

@@ -22,10 +22,10 @@ export function DataStep() {
   const [busy, setBusy] = useState(false);
   const path = typeof draft.train_path === 'string' ? draft.train_path : '';
   const skipBad = draft.skip_bad_lines === true;
-  const allowEmpty = draft.allow_empty_output === true;
+  const dropEmpty = draft.drop_empty_output === true;
 
-  const check = async (trainPath: string, options: { allowEmpty?: boolean } = {}) => {
-    const allowEmptyOutput = options.allowEmpty ?? allowEmpty;
+  const check = async (trainPath: string, options: { dropEmpty?: boolean } = {}) => {
+    const dropEmptyOutput = options.dropEmpty ?? dropEmpty;
     setBusy(true);
     setError(null);
     setReport(null);
@@ -37,7 +37,7 @@ export function DataStep() {
         ...(typeof draft.max_len === 'number' ? { maxLen: draft.max_len } : {}),
         ...(typeof effectiveMaxSrcLen(draft) === 'number' ? { maxSrcLen: effectiveMaxSrcLen(draft) as number } : {}),
         ...(typeof draft.mode === 'string' && draft.mode ? { mode: draft.mode as 'glm' | 'glm2' | 'glm3' } : {}),
-        ...(allowEmptyOutput ? { allowEmptyOutput: true } : {}),
+        ...(dropEmptyOutput ? { dropEmptyOutput: true } : {}),
         preview: 3,
       });
       setReport(r);
@@ -68,14 +68,14 @@ export function DataStep() {
         <label className="row" style={{ gap: 6 }}>
           <input
             type="checkbox"
-            checked={allowEmpty}
+            checked={dropEmpty}
             onChange={(e) => {
-              set('allow_empty_output', e.target.checked || null);
-              // Empty answers change what counts as a problem: check again with the new rule.
-              if (path && report) void check(path, { allowEmpty: e.target.checked });
+              set('drop_empty_output', e.target.checked || null);
+              // Leaving empty answers out changes what trains: check again with the new rule.
+              if (path && report) void check(path, { dropEmpty: e.target.checked });
             }}
           />
-          Keep samples with an empty answer
+          Leave out samples with an empty answer
         </label>
         <label className="row" style={{ gap: 6 }}>
           <input
