@@ -60,7 +60,9 @@ describe('export and try on a real checkpoint', () => {
     expect(first.status).toBe('completed');
     if (first.status !== 'completed') return;
     expect(tokens.join('')).toBe(first.text);
-    expect(await runPredict(request, { env: ENV })).toEqual(first);
+    // The same answer twice (greedy); only the time it took may differ.
+    const again = await runPredict(request, { env: ENV });
+    expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
   });
 
   it('CLI: `tunedesk export <run-id>` takes the newest checkpoint under TUNEDESK_RUNS_DIR', async () => {

@@ -38,26 +38,60 @@ async function isStale(path: string): Promise<boolean> {
   return !isPidAlive(body.owner);
 }
 
-async function tryCreate(path: string, runId: string): Promise<boolean> {
+async function createExclusive(path: string, runId: string): Promise<boolean> {
   const body: LockBody = { runId, owner: process.pid, trainer: null, at: Date.now() / 1000 };
   try {
     await writeFile(path, JSON.stringify(body), { flag: 'wx' }); // O_CREAT | O_EXCL
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
   }
+}
+
+/**
+ * Runs `fn` while holding the lock's guard file (`<lock>.guard`, O_EXCL). Taking over a stale lock
+ * and releasing one are read-then-remove steps: without the guard, two waiters that both judged a
+ * lock stale could each remove it (the second removing the fresh lock the first had just made)
+ * and two runs would start together. A guard left by a crash is removed after 10 s.
+ */
+async function withGuard<T>(path: string, fn: () => Promise<T>): Promise<T | null> {
+  const guard = `${path}.guard`;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    let held = false;
+    try {
+      await writeFile(guard, String(process.pid), { flag: 'wx' });
+      held = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - ((await stat(guard).catch(() => null))?.mtimeMs ?? Date.now());
+      if (age > 10_000) await unlink(guard).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!held) continue;
+    try {
+      return await fn();
+    } finally {
+      await unlink(guard).catch(() => undefined);
+    }
+  }
+  return null; // the guard stayed busy: treat the lock as held and try again later
+}
+
+async function tryCreate(path: string, runId: string): Promise<boolean> {
+  if (await createExclusive(path, runId)) return true;
   const held = await readLock(path);
   if (held?.runId === runId) return true; // ours already (a retry)
   if (!(await isStale(path))) return false;
-  // Stale: move it aside under a unique name (only one taker succeeds), then create afresh.
-  const aside = `${path}.stale-${process.pid}-${Date.now()}`;
-  try {
-    await rename(path, aside);
-    await unlink(aside);
-  } catch {
-    return false; // someone else took it over first
-  }
-  return tryCreate(path, runId);
+  // Stale: under the guard, judge again (another waiter may have taken it over since) and replace it.
+  const taken = await withGuard(path, async () => {
+    const now = await readLock(path);
+    if (now?.runId === runId) return true;
+    if (!(await isStale(path))) return false; // taken over by another waiter, or gone this instant
+    await unlink(path).catch(() => undefined);
+    return createExclusive(path, runId);
+  });
+  return taken === true;
 }
 
 /** Takes every lock of the run, or none (releases what it took): true when the run may launch. */
@@ -86,6 +120,9 @@ export async function recordTrainer(paths: string[], runId: string, trainer: { p
 /** Removes the run's locks (only those that still name this run). */
 export async function releaseRunLocks(paths: string[], runId: string): Promise<void> {
   for (const path of paths) {
-    if ((await readLock(path))?.runId === runId) await unlink(path).catch(() => undefined);
+    // Under the guard, so a waiter taking the lock over at this instant never loses its fresh lock.
+    await withGuard(path, async () => {
+      if ((await readLock(path))?.runId === runId) await unlink(path).catch(() => undefined);
+    });
   }
 }

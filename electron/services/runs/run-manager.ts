@@ -299,6 +299,7 @@ export class RunManager {
       this.waitForLocks(run);
       return;
     }
+    let launched: Awaited<ReturnType<typeof launchInRunDir>>;
     try {
       // ChatGLM-6B runs with its legacy environment's python when the user's consent covers its
       // files; without, the trainer's own python ends the run with the classified explanation.
@@ -309,14 +310,7 @@ export class RunManager {
         gpus,
         masterPort: gpus.length > 1 ? await freePort() : undefined,
       });
-      const launched = await launchInRunDir(run.runDir, command, { ...this.options.env, ...choice.env });
-      await recordTrainer(locks, run.runId, { pid: launched.info.pid, start_time: launched.info.start_time });
-      run.process = launched.info;
-      run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
-      this.fanout.publish(run.summary, [], true);
-      await this.watch(run);
-      // During a stop, stop() decides when the run is over: when the whole group is gone.
-      void launched.exited.then(() => (run.stopping ? undefined : this.onProcessGone(run)));
+      launched = await launchInRunDir(run.runDir, command, { ...this.options.env, ...choice.env });
     } catch (error) {
       await releaseRunLocks(locks, run.runId);
       const message = (error as Error).message;
@@ -324,6 +318,15 @@ export class RunManager {
       this.finish(run, { ...markCrashed(run.summary, [message], Date.now() / 1000) });
       throw error;
     }
+    // The trainer runs: from here on its locks live as long as it does, whatever becomes of this
+    // process (a CLI call closes its manager and exits as soon as the run is under way).
+    await recordTrainer(locks, run.runId, { pid: launched.info.pid, start_time: launched.info.start_time });
+    run.process = launched.info;
+    run.summary = { ...run.summary, status: 'running', startedAt: launched.info.launched_at };
+    await this.watch(run);
+    this.fanout.publish(run.summary, [], true);
+    // During a stop, stop() decides when the run is over: when the whole group is gone.
+    void launched.exited.then(() => (run.stopping ? undefined : this.onProcessGone(run)));
   }
 
   /** Retries the device locks until this run may launch (it stays queued meanwhile). */
@@ -338,9 +341,10 @@ export class RunManager {
   }
 
   private async watch(run: LiveRun): Promise<void> {
+    if (this.closed || run.done) return; // closed while the trainer launched: a later instance re-attaches
     const files = runFiles(run.runDir);
     let catchingUp = false;
-    run.tailer = new EventsTailer(
+    const tailer = new EventsTailer(
       files.events,
       {
         onEvents: (events: TrainerEvent[]) => {
@@ -362,9 +366,12 @@ export class RunManager {
     );
     // A re-attached LONG run is caught up in the background, its old lines not pushed to
     // subscribers (runs.history gives them, downsampled); a short one is read and pushed now.
+    run.tailer = tailer;
     const existing = (await stat(files.events).catch(() => null))?.size ?? 0;
+    // close() (or the run's end) may have come while we looked: then there is nothing to watch.
+    if (run.tailer !== tailer) return;
     catchingUp = existing > QUICK_READ_BYTES;
-    const caughtUp = run.tailer.start().finally(() => (catchingUp = false));
+    const caughtUp = tailer.start().finally(() => (catchingUp = false));
     if (catchingUp) void caughtUp.catch(() => undefined);
     else await caughtUp;
     const gpus = run.meta.gpus;
