@@ -55,6 +55,9 @@ class TrainConfig:
     """Seed for model init randomness, dropout and the per-epoch data shuffle (original: same)."""
     gradient_checkpointing: bool = False
     """Recompute activations in backward to save memory (original: same)."""
+    packing: bool = True
+    """Pack each micro-batch's samples into rows without padding (attention stays within a sample;
+    same loss). Off: padded batches of similar length. Models that cannot pack train padded."""
     # --- run directory and logging (original flags) ---
     output_dir: str = ""
     """The run directory: run.json, events.jsonl, train.log, checkpoints/ (original: checkpoints only)."""
@@ -123,6 +126,7 @@ class TrainConfig:
 _STORE_TRUE = (
     "is_skip",
     "gradient_checkpointing",
+    "packing",
     "bf16",
     "fp16",
     "skip_bad_lines",

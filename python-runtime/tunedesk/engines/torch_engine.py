@@ -117,6 +117,10 @@ class TorchEngine:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
+    def global_count(self, count: int) -> int:
+        """Learned tokens of the optimizer step over all ranks: one process holds them all."""
+        return count
+
     def backward(self, loss: torch.Tensor, boundary: bool = True) -> None:
         """Accumulate gradients of one micro-batch (``boundary``: last of the step; only DeepSpeed cares)."""
         (self.scaler.scale(loss) if self.scaler else loss).backward()
