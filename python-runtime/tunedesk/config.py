@@ -103,8 +103,9 @@ class TrainConfig:
     """Keep only the newest N checkpoints."""
     resume_from: str | None = None
     """Checkpoint directory to resume from: weights, optimizer, scheduler, step, RNG, data position."""
-    bf16: bool = False
-    """bfloat16 autocast (cuda with bf16 support, cpu, mps)."""
+    bf16: bool | None = None
+    """bfloat16 autocast. Default: on where the device computes bf16 natively (CUDA with bf16, CPUs
+    with AVX512-BF16/AMX: 2.2-2.6x faster on this project's CPU), else off; --bf16 false turns it off."""
     fp16: bool = False
     """float16 autocast with loss scaling (cuda, mps; refused on cpu)."""
     device: str = "auto"
@@ -246,7 +247,7 @@ def _coerce(name: str, value: Any) -> Any:
         if "None" in str(kind):
             return None
         raise ValueError("must not be null")
-    if kind in ("bool", bool):
+    if kind in ("bool", bool, "bool | None"):
         try:
             return parse_bool(value)
         except argparse.ArgumentTypeError as exc:

@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         config = parse_config(argv)
+        from tunedesk.engines.torch_engine import resolve_precision_default
+
+        resolve_precision_default(config)  # before run.json: it records what really runs
     except ConfigError as exc:
         return _fail_before_run(argv, exc)
     run_dir = os.path.abspath(config.output_dir)
