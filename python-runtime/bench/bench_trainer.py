@@ -41,6 +41,7 @@ RUNTIME = HERE.parent
 BATCH, LR, WEIGHT_DECAY, WARMUP, SEED = 8, 2e-4, 0.01, 0.1, 1234
 LORA = {"r": 8, "alpha": 16, "targets": ["q_proj", "k_proj", "v_proj", "o_proj"]}
 MAX_LEN, MAX_SRC = 512, 256
+DEVICE = "cpu"  # bench_gpu.py sets "cuda" (and MAX_LEN) in its side processes
 SIZES = {  # samples, hidden, layers
     "smoke": (16, 64, 2),  # a check that every side runs, not a measurement
     "short": (48, 256, 4),
@@ -84,7 +85,7 @@ def run_tunedesk(model_dir: str, data: str, train_type: str, out: Path) -> dict:
         "--per_device_train_batch_size", str(BATCH), "--learning_rate", str(LR),
         "--weight_decay", str(WEIGHT_DECAY), "--warmup_ratio", str(WARMUP), "--num_train_epochs", "1",
         "--seed", str(SEED), "--max_len", str(MAX_LEN), "--max_src_len", str(MAX_SRC),
-        "--show_loss_step", "1", "--save_model_step", "100000", "--device", "cpu",
+        "--show_loss_step", "1", "--save_model_step", "100000", "--device", DEVICE,
     ]  # fmt: skip
     assert train(argv) == 0, "our trainer failed; see the run's train.log"
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
@@ -111,7 +112,7 @@ def _common_args(steps: int) -> dict:
     return dict(
         per_device_train_batch_size=BATCH, learning_rate=LR, weight_decay=WEIGHT_DECAY,
         warmup_steps=int(WARMUP * steps), num_train_epochs=1, lr_scheduler_type="linear", adam_beta2=0.95,
-        max_grad_norm=1.0, logging_steps=1, save_strategy="no", report_to=[], use_cpu=True, seed=SEED,
+        max_grad_norm=1.0, logging_steps=1, save_strategy="no", report_to=[], use_cpu=DEVICE == "cpu", seed=SEED,
         dataloader_num_workers=0, disable_tqdm=True,
     )  # fmt: skip
 

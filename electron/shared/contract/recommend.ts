@@ -36,6 +36,10 @@ export const recommendationSchema = z.object({
   best: z.string().nullable(),
   presets: z.array(presetFitSchema),
   warnings: z.array(z.string()),
+  /** What the trainer does by default for the best plan, each with why, for the wizard to show. */
+  trainerDefaults: z
+    .array(z.object({ setting: z.string(), value: z.string(), why: z.string() }))
+    .optional(),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;
 
