@@ -51,7 +51,11 @@ class _LinearCrossEntropy(torch.autograd.Function):
     instead of the logits is what keeps the memory flat in the vocabulary."""
 
     @staticmethod
-    def forward(ctx, hidden, weight, targets, chunk: int, with_grad: bool):
+    def forward(ctx, flat_hidden, weight, positions, targets, chunk: int, with_grad: bool):
+        # The learned rows are picked here rather than by index_select outside: its backward is a
+        # scatter-add over every position (slow on CPUs); ours copies rows into a zero tensor.
+        hidden = flat_hidden.index_select(0, positions)
+        ctx.flat_shape = flat_hidden.shape
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         grad_hidden = torch.zeros_like(hidden) if with_grad and ctx.needs_input_grad[0] else None
         grad_weight = (
@@ -77,6 +81,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
         ctx.save_for_backward(
             grad_hidden if grad_hidden is not None else torch.empty(0),
             grad_weight if grad_weight is not None else torch.empty(0),
+            positions,
         )
         ctx.has = (grad_hidden is not None, grad_weight is not None)
         ctx.weight_dtype = weight.dtype
@@ -84,22 +89,32 @@ class _LinearCrossEntropy(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        grad_hidden, grad_weight = ctx.saved_tensors
+        grad_hidden, grad_weight, positions = ctx.saved_tensors
         has_hidden, has_weight = ctx.has
+        grad_flat = None
+        if has_hidden:
+            grad_flat = grad_hidden.new_zeros(ctx.flat_shape)
+            grad_flat.index_copy_(0, positions, grad_hidden * grad_output.to(grad_hidden.dtype))
         return (
-            grad_hidden * grad_output.to(grad_hidden.dtype) if has_hidden else None,
+            grad_flat,
             (grad_weight * grad_output).to(ctx.weight_dtype) if has_weight else None,
+            None,
             None,
             None,
             None,
         )
 
 
-def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Summed cross-entropy of ``hidden @ weight.T`` against ``targets`` without full logits."""
+def linear_cross_entropy(
+    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, positions: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Summed cross-entropy of ``hidden[positions] @ weight.T`` against ``targets`` without full
+    logits (``hidden``: tokens x hidden; positions default to every row)."""
+    if positions is None:
+        positions = torch.arange(hidden.shape[0], device=hidden.device)
     chunk = max(1, CHUNK_ELEMENTS // weight.shape[0])
     with_grad = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad)
-    return _LinearCrossEntropy.apply(hidden, weight, targets, chunk, with_grad)
+    return _LinearCrossEntropy.apply(hidden, weight, positions, targets, chunk, with_grad)
 
 
 @dataclass
@@ -131,8 +146,8 @@ def micro_loss_sum(model, parts: HeadParts | None, batch: dict, learned: int) ->
     if parts is not None:
         inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "position_ids")}
         hidden = parts.decoder(**inputs, use_cache=False).last_hidden_state
-        flat = hidden.reshape(-1, hidden.shape[-1]).index_select(0, batch["learned_positions"])
-        return linear_cross_entropy(flat, parts.head.weight, batch["learned_targets"])
+        flat = hidden.reshape(-1, hidden.shape[-1])
+        return linear_cross_entropy(flat, parts.head.weight, batch["learned_targets"], batch["learned_positions"])
     inputs = {k: v for k, v in batch.items() if k not in ("learned_positions", "learned_targets")}
     output = model(**inputs, use_cache=False)
     if learned == 0:  # the model's mean would be 0/0; a zero that still reaches every weight
