@@ -133,3 +133,20 @@ def test_pack_rows_first_fit_and_length_grouping():
     assert max(lengths[i] for i in micro[0]) == max(lengths)
     padded = sum(len(m) * max(lengths[i] for i in m) for m in micro)
     assert padded < 1.1 * sum(lengths)
+
+
+def test_bf16_defaults_to_what_the_device_computes_natively():
+    from tunedesk.config import TrainConfig, build_parser
+    from tunedesk.engines.torch_engine import native_bf16, resolve_precision_default
+
+    unset = TrainConfig(device="cpu")
+    assert unset.bf16 is None
+    resolve_precision_default(unset)
+    assert unset.bf16 is native_bf16(torch.device("cpu"))
+    assert build_parser().parse_args(["--bf16", "false"]).bf16 is False
+    off = TrainConfig(device="cpu", bf16=False)
+    resolve_precision_default(off)
+    assert off.bf16 is False
+    asked_fp16 = TrainConfig(device="cpu", fp16=True)
+    resolve_precision_default(asked_fp16)
+    assert asked_fp16.bf16 is False
