@@ -51,11 +51,17 @@ class _LinearCrossEntropy(torch.autograd.Function):
     instead of the logits is what keeps the memory flat in the vocabulary."""
 
     @staticmethod
-    def forward(ctx, flat_hidden, weight, positions, targets, chunk: int, with_grad: bool):
+    def forward(ctx, flat_hidden, weight, positions, targets, chunk: int, with_grad: bool, dtype):
+        with torch.autocast(flat_hidden.device.type, enabled=False):
+            return _LinearCrossEntropy._forward(ctx, flat_hidden, weight, positions, targets, chunk, with_grad, dtype)
+
+    @staticmethod
+    def _forward(ctx, flat_hidden, weight, positions, targets, chunk, with_grad, dtype):
         # The learned rows are picked here rather than by index_select outside: its backward is a
         # scatter-add over every position (slow on CPUs); ours copies rows into a zero tensor.
-        hidden = flat_hidden.index_select(0, positions)
-        ctx.flat_shape = flat_hidden.shape
+        hidden = flat_hidden.index_select(0, positions).to(dtype)
+        ctx.flat_shape, ctx.hidden_dtype = flat_hidden.shape, flat_hidden.dtype
+        compute_weight = weight.to(dtype)  # once, not per chunk as autocast would (39M values for 152k x 256)
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         grad_hidden = torch.zeros_like(hidden) if with_grad and ctx.needs_input_grad[0] else None
         grad_weight = (
@@ -66,7 +72,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
         for start in range(0, hidden.shape[0], chunk):
             part = hidden[start : start + chunk]
             target = targets[start : start + chunk]
-            logits = (part @ weight.t()).float()
+            logits = (part @ compute_weight.t()).float()
             lse = torch.logsumexp(logits, dim=-1)
             total += (lse - logits.gather(1, target[:, None]).squeeze(1)).sum()
             if grad_hidden is None and grad_weight is None:
@@ -75,7 +81,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
             probs = logits.sub_(lse[:, None]).exp_()
             probs[torch.arange(target.shape[0], device=probs.device), target] -= 1.0
             if grad_hidden is not None:
-                grad_hidden[start : start + chunk] = probs.to(weight.dtype) @ weight
+                grad_hidden[start : start + chunk] = probs.to(dtype) @ compute_weight
             if grad_weight is not None:
                 grad_weight += probs.t() @ part.float()
         ctx.save_for_backward(
@@ -93,11 +99,12 @@ class _LinearCrossEntropy(torch.autograd.Function):
         has_hidden, has_weight = ctx.has
         grad_flat = None
         if has_hidden:
-            grad_flat = grad_hidden.new_zeros(ctx.flat_shape)
-            grad_flat.index_copy_(0, positions, grad_hidden * grad_output.to(grad_hidden.dtype))
+            grad_flat = torch.zeros(ctx.flat_shape, dtype=ctx.hidden_dtype, device=grad_hidden.device)
+            grad_flat.index_copy_(0, positions, (grad_hidden * grad_output.to(grad_hidden.dtype)).to(ctx.hidden_dtype))
         return (
             grad_flat,
             (grad_weight * grad_output).to(ctx.weight_dtype) if has_weight else None,
+            None,
             None,
             None,
             None,
@@ -114,7 +121,10 @@ def linear_cross_entropy(
         positions = torch.arange(hidden.shape[0], device=hidden.device)
     chunk = max(1, CHUNK_ELEMENTS // weight.shape[0])
     with_grad = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad)
-    return _LinearCrossEntropy.apply(hidden, weight, positions, targets, chunk, with_grad)
+    device = hidden.device.type
+    # The matmul dtype autocast would pick (bf16 under bf16 autocast), applied once inside.
+    dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else weight.dtype
+    return _LinearCrossEntropy.apply(hidden, weight, positions, targets, chunk, with_grad, dtype)
 
 
 @dataclass
