@@ -163,7 +163,7 @@ def side_main(args) -> int:
         import torch
 
         result["peak_gpu_gb"] = torch.cuda.max_memory_reserved() / 1024**3
-    result["peak_rss_gb"] = bench_trainer.peak_rss_gb()
+    result["peak_rss_gb"] = result.pop("train_peak_rss_gb", None) or bench_trainer.peak_rss_gb()
     print("BENCH_RESULT " + json.dumps(result), flush=True)
     return 0
 
