@@ -1,11 +1,26 @@
-"""`npm run bench:trainer`: our torch engine vs a plain transformers Trainer + peft LoRA.
+"""`npm run bench:trainer`: TuneDesk against TRL's SFTTrainer and transformers' Trainer + peft.
 
-Same model (a ~25M-parameter Llama built from a config, no download), same tokenizer, same
-encoded demo data, same LoRA and optimizer settings, on this machine's CPU. Each side runs in
-its own subprocess so its peak resident memory is its own. Prints tokens/s, peak RSS, the
-ratios, and the share of our step time spent writing events and checkpoints.
+One epoch over the same generated instruction data (bench_data.py: ~50-500 tokens a sample),
+the same Qwen2-shaped model, the same encoded tokens (prompt masked, answer learned), the same
+sample order, optimizer (AdamW, betas 0.9/0.95), schedule and batch, for:
 
-    python python-runtime/bench/bench_trainer.py [--steps 60] [--repeat 2] [--threads 1]
+  lora       LoRA r8 on q/k/v/o
+  full       every weight trains
+  lora-150k  LoRA with a 151,936-row vocabulary (the head's cost of a Qwen-sized tokenizer)
+
+and four trainers, each in its own process (its peak RSS is its own), alternating, best of N:
+
+  tunedesk    `tunedesk train` with its defaults (packing, chunked loss, token-weighted)
+  trl         TRL SFTTrainer with its defaults (bf16, gradient checkpointing, chunked_nll loss)
+  trl-pack    the same with packing=True (bfd: rows of max_length, position ids restart)
+  hf          transformers Trainer + peft, padded batches (the plain reference)
+
+Time to the end of the epoch (the training call only, no loading or saving) and peak RSS of the
+process, and each side's loss curve: the padded sides see the very same batches, so their step
+losses must agree with ours (TRL's packing builds other batches: only its epoch mean compares).
+
+    python python-runtime/bench/bench_trainer.py                # short: a few minutes, 1 thread
+    python python-runtime/bench/bench_trainer.py --size full    # the issue's size: 400 samples, hidden 512 x 8
 """
 
 from __future__ import annotations
@@ -23,11 +38,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RUNTIME = HERE.parent
-DEMO_DATA = RUNTIME.parent / "resources" / "demo" / "train.jsonl"
 BATCH, LR, WEIGHT_DECAY, WARMUP, SEED = 8, 2e-4, 0.01, 0.1, 1234
-LORA = {"r": 8, "alpha": 16, "dropout": 0.05, "targets": ["q_proj", "k_proj", "v_proj", "o_proj"]}
-MAX_LEN, MAX_SRC = 128, 96
-SAVE_EVERY = 30  # both sides save at 30 and at the end (60)
+LORA = {"r": 8, "alpha": 16, "targets": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+MAX_LEN, MAX_SRC = 512, 256
+DEVICE = "cpu"  # bench_gpu.py sets "cuda" (and MAX_LEN) in its side processes
+SIZES = {  # samples, hidden, layers
+    "smoke": (16, 64, 2),  # a check that every side runs, not a measurement
+    "short": (48, 256, 4),
+    "full": (400, 512, 8),
+}
+VARIANTS = {"lora": ("lora", None), "full": ("all", None), "lora-150k": ("lora", 151936)}
+SIDES = ("tunedesk", "trl", "trl-pack", "hf")
+LABELS = {
+    "tunedesk": "TuneDesk (defaults)",
+    "trl": "TRL SFTTrainer (defaults)",
+    "trl-pack": "TRL SFTTrainer, packing=True",
+    "hf": "transformers Trainer + peft",
+}
 
 
 def peak_rss_gb() -> float:
@@ -35,191 +62,155 @@ def peak_rss_gb() -> float:
     return peak / (1024**3 if sys.platform == "darwin" else 1024**2)
 
 
-def build_assets(work: Path) -> tuple[str, str]:
-    """A ~25M-parameter Llama with the demo tokenizer, and the demo data repeated 4 times."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+def encoded(model_dir: str, data: str):
+    """Our encoding of the records, in the order of our first epoch (so every side sees the same batches)."""
+    from transformers import AutoTokenizer
 
-    from tunedesk.demo_model import build_tokenizer, demo_texts
-
-    tokenizer = build_tokenizer(demo_texts(DEMO_DATA.parent), 1024)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=512,
-        intermediate_size=1536,
-        num_hidden_layers=8,
-        num_attention_heads=8,
-        num_key_value_heads=8,
-        max_position_embeddings=256,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(SEED)
-    model = LlamaForCausalLM(config)
-    model_dir = work / "model"
-    model.save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
-    data = work / "data.jsonl"
-    lines = DEMO_DATA.read_text(encoding="utf-8").splitlines()
-    data.write_text("\n".join(lines * 4) + "\n", encoding="utf-8")
-    params = sum(p.numel() for p in model.parameters())
-    return str(model_dir), str(data), params
-
-
-def run_ours(model_dir: str, data: str, steps: int, out: Path) -> dict:
-    from tunedesk.train import main as train
-
-    argv = [
-        "--train_path",
-        data,
-        "--model_name_or_path",
-        model_dir,
-        "--output_dir",
-        str(out),
-        "--train_type",
-        "lora",
-        "--lora_dim",
-        str(LORA["r"]),
-        "--lora_alpha",
-        str(LORA["alpha"]),
-        "--lora_dropout",
-        str(LORA["dropout"]),
-        "--lora_module_name",
-        ",".join(LORA["targets"]),
-        "--per_device_train_batch_size",
-        str(BATCH),
-        "--learning_rate",
-        str(LR),
-        "--weight_decay",
-        str(WEIGHT_DECAY),
-        "--warmup_ratio",
-        str(WARMUP),
-        "--max_steps",
-        str(steps),
-        "--seed",
-        str(SEED),
-        "--max_len",
-        str(MAX_LEN),
-        "--max_src_len",
-        str(MAX_SRC),
-        "--show_loss_step",
-        "1",
-        "--save_model_step",
-        str(SAVE_EVERY),
-        "--device",
-        "cpu",
-    ]
-    assert train(argv) == 0, "our trainer failed; see the run's train.log"
-    events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
-    timing = events[-1]["timing"]
-    losses = [e["values"]["loss"] for e in events if e["type"] == "metrics"]
-    return {
-        "tokens_per_s": timing["tokens"] / timing["train_s"],
-        "train_s": timing["train_s"],
-        "overhead_share": (timing["events_s"] + timing["checkpoint_s"]) / timing["train_s"],
-        "events_s": timing["events_s"],
-        "checkpoint_s": timing["checkpoint_s"],
-        "first_loss": losses[0],
-        "last_loss": losses[-1],
-        "peak_rss_gb": peak_rss_gb(),
-    }
-
-
-def run_hf(model_dir: str, data: str, steps: int, out: Path) -> dict:
-    """The reference: transformers Trainer + peft LoRA, fed the very same encoded samples."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
-
-    from tunedesk.data import collate, encode_records, load_records
+    from tunedesk.data import encode_records, load_records
+    from tunedesk.train_loop import epoch_order
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     records, _ = load_records(data)
-    features, _ = encode_records(
-        records, tokenizer, mode=None, max_len=MAX_LEN, max_src_len=MAX_SRC, is_skip=False
-    )
-    counted = {"tokens": 0}
+    features, _ = encode_records(records, tokenizer, mode=None, max_len=MAX_LEN, max_src_len=MAX_SRC, is_skip=False)
+    return tokenizer, [features[i] for i in epoch_order(len(features), 0, SEED)]
 
-    def collator(rows):
-        batch = collate(rows, tokenizer.pad_token_id)
-        counted["tokens"] += int(batch["attention_mask"].sum())
-        return batch
 
-    model = AutoModelForCausalLM.from_pretrained(model_dir)
-    model = get_peft_model(
-        model,
-        LoraConfig(
-            r=LORA["r"],
-            lora_alpha=LORA["alpha"],
-            lora_dropout=LORA["dropout"],
-            target_modules=LORA["targets"],
-            task_type="CAUSAL_LM",
-        ),
+def run_tunedesk(model_dir: str, data: str, train_type: str, out: Path) -> dict:
+    from tunedesk.train import main as train
+
+    argv = [
+        "--train_path", data, "--model_name_or_path", model_dir, "--output_dir", str(out),
+        "--train_type", train_type, "--lora_dim", str(LORA["r"]), "--lora_alpha", str(LORA["alpha"]),
+        "--lora_dropout", "0", "--lora_module_name", ",".join(LORA["targets"]),
+        "--per_device_train_batch_size", str(BATCH), "--learning_rate", str(LR),
+        "--weight_decay", str(WEIGHT_DECAY), "--warmup_ratio", str(WARMUP), "--num_train_epochs", "1",
+        "--seed", str(SEED), "--max_len", str(MAX_LEN), "--max_src_len", str(MAX_SRC),
+        "--show_loss_step", "1", "--save_model_step", "100000", "--device", DEVICE,
+    ]  # fmt: skip
+    assert train(argv) == 0, "our trainer failed; see the run's train.log"
+    events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    timing = events[-1]["timing"]
+    metrics = [e["values"] for e in events if e["type"] == "metrics"]
+    return {
+        "epoch_s": timing["train_s"] - timing["checkpoint_s"],
+        "tokens": timing["tokens"],
+        "losses": [m["loss"] for m in metrics],
+        # The peak RSS at the epoch's last step: our final checkpoint save is not part of the
+        # epoch (the other sides save nothing), and a full model's save would dominate the peak.
+        "train_peak_rss_gb": metrics[-1]["mem_peak_gb"],
+    }
+
+
+def _sequential(trainer_class):
+    """The trainer with our sample order (no reshuffle), so batches match ours step for step."""
+    import torch
+
+    class Sequential(trainer_class):
+        def _get_train_sampler(self, *args, **kwargs):
+            return torch.utils.data.SequentialSampler(self.train_dataset)
+
+    return Sequential
+
+
+def _common_args(steps: int) -> dict:
+    return dict(
+        per_device_train_batch_size=BATCH, learning_rate=LR, weight_decay=WEIGHT_DECAY,
+        warmup_steps=int(WARMUP * steps), num_train_epochs=1, lr_scheduler_type="linear", adam_beta2=0.95,
+        max_grad_norm=1.0, logging_steps=1, save_strategy="no", report_to=[], use_cpu=DEVICE == "cpu", seed=SEED,
+        dataloader_num_workers=0, disable_tqdm=True,
+    )  # fmt: skip
+
+
+def _peft(model, train_type: str):
+    if train_type != "lora":
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        r=LORA["r"], lora_alpha=LORA["alpha"], lora_dropout=0.0, target_modules=LORA["targets"], task_type="CAUSAL_LM"
     )
-    args = TrainingArguments(
-        output_dir=str(out),
-        per_device_train_batch_size=BATCH,
-        learning_rate=LR,
-        weight_decay=WEIGHT_DECAY,
-        warmup_steps=int(WARMUP * steps),
-        max_steps=steps,
-        lr_scheduler_type="linear",
-        adam_beta2=0.95,
-        max_grad_norm=1.0,
-        logging_steps=1,
-        save_strategy="steps",
-        save_steps=SAVE_EVERY,
-        report_to=[],
-        use_cpu=True,
-        seed=SEED,
-        dataloader_num_workers=0,
-        remove_unused_columns=False,
-        disable_tqdm=True,
+    return get_peft_model(model, config)
+
+
+def run_hf(model_dir: str, data: str, train_type: str, out: Path) -> dict:
+    from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
+
+    from tunedesk.data import collate
+
+    tokenizer, features = encoded(model_dir, data)
+    model = _peft(AutoModelForCausalLM.from_pretrained(model_dir), train_type)
+    steps = -(-len(features) // BATCH)
+    args = TrainingArguments(output_dir=str(out), remove_unused_columns=False, **_common_args(steps))
+    trainer = _sequential(Trainer)(
+        model=model, args=args, train_dataset=features, data_collator=lambda rows: collate(rows, tokenizer.pad_token_id)
     )
-    trainer = Trainer(model=model, args=args, train_dataset=features, data_collator=collator)
     began = time.perf_counter()
     trainer.train()
-    train_s = time.perf_counter() - began
-    losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
     return {
-        "tokens_per_s": counted["tokens"] / train_s,
-        "train_s": train_s,
-        "first_loss": losses[0],
-        "last_loss": losses[-1],
-        "peak_rss_gb": peak_rss_gb(),
+        "epoch_s": time.perf_counter() - began,
+        "tokens": sum(len(f.input_ids) for f in features),
+        "losses": [log["loss"] for log in trainer.state.log_history if "loss" in log],
+    }
+
+
+def run_trl(model_dir: str, data: str, train_type: str, out: Path, packing: bool) -> dict:
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    tokenizer, features = encoded(model_dir, data)
+    rows = {
+        "input_ids": [f.input_ids for f in features],
+        "completion_mask": [[int(x != -100) for x in f.labels] for f in features],
+    }
+    dataset = Dataset.from_dict(rows)
+    model = _peft(AutoModelForCausalLM.from_pretrained(model_dir), train_type)
+    steps = -(-len(features) // BATCH)
+    # Only the task is set (completion-only loss on our tokens, max_length); speed and memory
+    # settings (bf16, gradient checkpointing, loss_type, padding) stay TRL's defaults.
+    args = SFTConfig(
+        output_dir=str(out), max_length=MAX_LEN, completion_only_loss=True, packing=packing, **_common_args(steps)
+    )
+    trainer_class = SFTTrainer if packing else _sequential(SFTTrainer)
+    trainer = trainer_class(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
+    began = time.perf_counter()
+    trainer.train()
+    return {
+        "epoch_s": time.perf_counter() - began,
+        "tokens": sum(len(f.input_ids) for f in features),
+        "losses": [log["loss"] for log in trainer.state.log_history if "loss" in log],
+        "settings": {"bf16": args.bf16, "gradient_checkpointing": args.gradient_checkpointing, "loss": args.loss_type},
     }
 
 
 def side_main(args) -> int:
-    """One side, in its own process; prints one JSON line."""
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    runner = run_ours if args.side == "ours" else run_hf
-    result = runner(args.model, args.data, args.steps, Path(args.out))
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    if args.side == "tunedesk":
+        result = run_tunedesk(args.model, args.data, args.train_type, out)
+    elif args.side == "hf":
+        result = run_hf(args.model, args.data, args.train_type, out)
+    else:
+        result = run_trl(args.model, args.data, args.train_type, out, packing=args.side == "trl-pack")
+    result["peak_rss_gb"] = result.pop("train_peak_rss_gb", None) or peak_rss_gb()
     print("BENCH_RESULT " + json.dumps(result), flush=True)
     return 0
 
 
-def spawn(side: str, model: str, data: str, steps: int, out: Path, threads: int | None) -> dict:
+def spawn(side: str, model: str, data: str, train_type: str, out: Path, threads: int) -> dict:
     command = [
-        sys.executable,
-        __file__,
-        "--side",
-        side,
-        "--model",
-        model,
-        "--data",
-        data,
-        "--steps",
-        str(steps),
-        "--out",
-        str(out),
-    ] + (["--threads", str(threads)] if threads else [])
-    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(RUNTIME)}
-    if threads:
-        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        sys.executable, __file__, "--side", side, "--model", model, "--data", data,
+        "--train-type", train_type, "--out", str(out), "--threads", str(threads),
+    ]  # fmt: skip
+    env = {
+        **os.environ,
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONPATH": str(RUNTIME),
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+    }
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=RUNTIME)
     lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
     if done.returncode != 0 or not lines:
@@ -228,57 +219,83 @@ def spawn(side: str, model: str, data: str, steps: int, out: Path, threads: int 
     return json.loads(lines[-1].split(" ", 1)[1])
 
 
+def curve_gap(ours: list[float], theirs: list[float]) -> float:
+    """Largest step-loss difference relative to the loss (same batches, so this should be small)."""
+    pairs = list(zip(ours, theirs))
+    return max(abs(a - b) / max(abs(b), 1e-9) for a, b in pairs) if pairs else float("nan")
+
+
+def report(variant: str, results: dict[str, list[dict]]) -> list[str]:
+    best = {side: min(runs, key=lambda r: r["epoch_s"]) for side, runs in results.items()}
+    trl = best["trl"]
+    lines = []
+    for side in SIDES:
+        row = best[side]
+        mean = sum(row["losses"]) / len(row["losses"])
+        gap = "" if side in ("tunedesk", "trl-pack") else f"{curve_gap(best['tunedesk']['losses'], row['losses']) * 100:.1f}%"
+        lines.append(
+            f"| {variant} | {LABELS[side]} | {row['epoch_s']:.1f} | {row['tokens'] / row['epoch_s']:.0f} | "
+            f"{row['peak_rss_gb']:.2f} | {trl['epoch_s'] / row['epoch_s']:.2f}x | {row['peak_rss_gb'] / trl['peak_rss_gb']:.2f}x | "
+            f"{row['losses'][0]:.3f} → {row['losses'][-1]:.3f} (mean {mean:.3f}) | {gap} |"
+        )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument(
-        "--repeat", type=int, default=2, help="alternate the two sides this many times; best of each"
-    )
-    # One thread by default: on a shared machine, torch's thread pool spinning against other
-    # processes makes step times swing by 10x and the comparison meaningless. Raise it on a quiet one.
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per side (default 1)")
-    parser.add_argument("--side", choices=("ours", "hf"), help=argparse.SUPPRESS)
+    parser.add_argument("--size", choices=sorted(SIZES), default="short")
+    parser.add_argument("--repeat", type=int, default=2, help="alternating runs per side; the best counts")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated: " + ", ".join(VARIANTS))
+    # One thread: on a shared machine a thread pool spinning against other processes swings step
+    # times by 10x. Raise it on a quiet machine.
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--train-type", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(RUNTIME))
     if args.side:
         return side_main(args)
-    sys.path.insert(0, str(RUNTIME))
+    from bench_data import build_model_dir, write_records
+
+    samples, hidden, layers = SIZES[args.size]
     work = Path(tempfile.mkdtemp(prefix="tunedesk-bench-"))
+    table = []
     try:
-        model, data, params = build_assets(work)
+        data = write_records(work / "data.jsonl", samples)
+        load = os.getloadavg()[0]
         print(
-            f"model: Llama {params / 1e6:.1f}M parameters (hidden 512, 8 layers); LoRA r={LORA['r']} on "
-            f"{','.join(LORA['targets'])}; batch {BATCH}; {args.steps} steps; checkpoint every {SAVE_EVERY}; CPU"
+            f"{samples} samples (~50-500 tokens), batch {BATCH}, max_len {MAX_LEN}, one epoch; Qwen2-shaped "
+            f"hidden {hidden} x {layers} layers; {args.threads} thread(s) per side; best of {args.repeat}; "
+            f"load average at start {load:.1f} on {os.cpu_count()} cores",
+            flush=True,
         )
-        results: dict[str, list[dict]] = {"ours": [], "hf": []}
-        for attempt in range(args.repeat):
-            for side in ("hf", "ours") if attempt % 2 == 0 else ("ours", "hf"):
-                results[side].append(
-                    spawn(side, model, data, args.steps, work / f"{side}-{attempt}", args.threads)
-                )
-        ours = max(results["ours"], key=lambda r: r["tokens_per_s"])
-        hf = max(results["hf"], key=lambda r: r["tokens_per_s"])
-        print("\n| | tokens/s | peak RSS (GB) | loss first → last |\n|---|---|---|---|")
+        for variant in args.variants.split(","):
+            train_type, vocab = VARIANTS[variant]
+            model, params = build_model_dir(work / variant, data, hidden, layers, vocab)
+            _, features = encoded(model, str(data))
+            lengths = sorted(len(f.input_ids) for f in features)
+            print(
+                f"{variant}: {params / 1e6:.1f}M parameters; sample tokens min {lengths[0]}, median "
+                f"{lengths[len(lengths) // 2]}, max {lengths[-1]}",
+                flush=True,
+            )
+            results: dict[str, list[dict]] = {side: [] for side in SIDES}
+            for attempt in range(args.repeat):
+                for side in SIDES if attempt % 2 == 0 else tuple(reversed(SIDES)):
+                    run = spawn(side, model, str(data), train_type, work / f"{variant}-{side}-{attempt}", args.threads)
+                    print(f"  {side}: {run['epoch_s']:.1f} s, {run['peak_rss_gb']:.2f} GB", flush=True)
+                    results[side].append(run)
+            table += report(variant, results)
+            print(json.dumps({variant: results}), file=sys.stderr)
+        print(f"\nload average at end {os.getloadavg()[0]:.1f}")
         print(
-            f"| transformers Trainer + peft | {hf['tokens_per_s']:.0f} | {hf['peak_rss_gb']:.2f} | "
-            f"{hf['first_loss']:.3f} → {hf['last_loss']:.3f} |"
+            "\n| variant | trainer | epoch (s) | tokens/s | peak RSS (GB) | speed vs TRL | memory vs TRL "
+            "| loss first → last | step-loss gap to ours |\n|---|---|---|---|---|---|---|---|---|"
         )
-        print(
-            f"| TuneDesk torch engine | {ours['tokens_per_s']:.0f} | {ours['peak_rss_gb']:.2f} | "
-            f"{ours['first_loss']:.3f} → {ours['last_loss']:.3f} |"
-        )
-        print(
-            f"| ratio (ours / Trainer) | {ours['tokens_per_s'] / hf['tokens_per_s']:.2f}x | "
-            f"{ours['peak_rss_gb'] / hf['peak_rss_gb']:.2f}x | |"
-        )
-        print(
-            f"\nevents + checkpoints: {ours['overhead_share'] * 100:.2f}% of our training time "
-            f"(events {ours['events_s'] * 1000:.1f} ms, checkpoints {ours['checkpoint_s'] * 1000:.0f} ms "
-            f"of {ours['train_s']:.1f} s)"
-        )
-        print(json.dumps({"ours": results["ours"], "hf": results["hf"]}))
+        print("\n".join(table))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

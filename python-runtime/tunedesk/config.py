@@ -56,6 +56,9 @@ class TrainConfig:
     """Seed for model init randomness, dropout and the per-epoch data shuffle (original: same)."""
     gradient_checkpointing: bool = False
     """Recompute activations in backward to save memory (original: same)."""
+    packing: bool = True
+    """Pack each micro-batch's samples into rows without padding (attention stays within a sample;
+    same loss). Off: padded batches of similar length. Models that cannot pack train padded."""
     # --- run directory and logging (original flags) ---
     output_dir: str = ""
     """The run directory: run.json, events.jsonl, train.log, checkpoints/ (original: checkpoints only)."""
@@ -101,8 +104,9 @@ class TrainConfig:
     """Keep only the newest N checkpoints."""
     resume_from: str | None = None
     """Checkpoint directory to resume from: weights, optimizer, scheduler, step, RNG, data position."""
-    bf16: bool = False
-    """bfloat16 autocast (cuda with bf16 support, cpu, mps)."""
+    bf16: bool | None = None
+    """bfloat16 autocast. Default: on where the device computes bf16 natively (CUDA with bf16, CPUs
+    with AVX512-BF16/AMX: 2.2-2.6x faster on this project's CPU), else off; --bf16 false turns it off."""
     fp16: bool = False
     """float16 autocast with loss scaling (cuda, mps; refused on cpu)."""
     device: str = "auto"
@@ -126,6 +130,7 @@ class TrainConfig:
 _STORE_TRUE = (
     "is_skip",
     "gradient_checkpointing",
+    "packing",
     "bf16",
     "fp16",
     "skip_bad_lines",
@@ -246,7 +251,7 @@ def _coerce(name: str, value: Any) -> Any:
         if "None" in str(kind):
             return None
         raise ValueError("must not be null")
-    if kind in ("bool", bool):
+    if kind in ("bool", bool, "bool | None"):
         try:
             return parse_bool(value)
         except argparse.ArgumentTypeError as exc:

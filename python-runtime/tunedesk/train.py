@@ -31,6 +31,8 @@ class Prepared:
     eval_features: list
     steps_per_epoch: int
     total_steps: int
+    head: Any = None  # loss.HeadParts when the chunked LM-head loss runs
+    pack_capacity: int | None = None  # packed-row width in tokens, None = padded batches
 
 
 def set_seed(seed: int) -> None:
@@ -178,9 +180,24 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
         else:
             enable_gradient_checkpointing(model)
     model = engine.prepare(model, total_steps)
+    head, capacity = _speed_paths(config, model_config.get("model_type"), legacy, engine, model, features, reporter)
     return Prepared(
-        model, tokenizer, engine, reason, method, features, eval_features, steps_per_epoch, total_steps
+        model, tokenizer, engine, reason, method, features, eval_features, steps_per_epoch, total_steps, head, capacity
     )
+
+
+def _speed_paths(config, model_type, legacy, engine, model, features, reporter):
+    """The chunked LM-head loss (one device) and packed rows, where this model supports them."""
+    from tunedesk.loss import chunked_head
+    from tunedesk.packing import packing_supported
+
+    head = chunked_head(model, model_type, config.train_type) if engine.name == "torch" and not legacy else None
+    capacity = None
+    if config.packing and packing_supported(model_type, config.train_type, legacy):
+        capacity = max([config.max_len, *(len(f.input_ids) for f in features)])
+    elif config.packing:
+        reporter.log(f"packing is off for this model ({model_type}, {config.train_type}): padded batches grouped by length")
+    return head, capacity
 
 
 def _legacy_chatglm(config: TrainConfig, model_config: dict, reporter: RunReporter) -> bool:
@@ -209,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         config = parse_config(argv)
+        from tunedesk.engines.torch_engine import resolve_precision_default
+
+        resolve_precision_default(config)  # before run.json: it records what really runs
     except ConfigError as exc:
         return _fail_before_run(argv, exc)
     run_dir = os.path.abspath(config.output_dir)
@@ -378,6 +398,8 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         stop,
         MemoryMeter(engine.device.type),
         save,
+        prep.head,
+        prep.pack_capacity,
     )
     began = time.perf_counter()
     try:

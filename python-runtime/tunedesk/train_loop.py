@@ -17,6 +17,8 @@ import torch
 
 from tunedesk.config import TrainConfig
 from tunedesk.errors import NonFiniteLossError
+from tunedesk.loss import count_learned, micro_loss_sum
+from tunedesk.packing import length_grouped, make_batch
 
 
 def epoch_order(n: int, epoch: int, seed: int, rank: int = 0, world: int = 1) -> list[int]:
@@ -27,12 +29,23 @@ def epoch_order(n: int, epoch: int, seed: int, rank: int = 0, world: int = 1) ->
 
 
 def epoch_groups(
-    n: int, batch_size: int, accum: int, epoch: int, seed: int, rank: int = 0, world: int = 1
+    n: int,
+    batch_size: int,
+    accum: int,
+    epoch: int,
+    seed: int,
+    rank: int = 0,
+    world: int = 1,
+    lengths: list[int] | None = None,
 ) -> list[list[list[int]]]:
     """Optimizer-step groups of micro-batches (lists of sample indices). The last group of an epoch
-    may hold fewer micro-batches: it still makes a step, so no sample is silently dropped."""
+    may hold fewer micro-batches: it still makes a step, so no sample is silently dropped.
+    ``lengths`` (padded batches only): micro-batches of similar length, see packing.length_grouped."""
     order = epoch_order(n, epoch, seed, rank, world)
-    micro = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if lengths is not None:
+        micro = length_grouped(order, lengths, batch_size)
+    else:
+        micro = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     return [micro[i : i + accum] for i in range(0, len(micro), accum)]
 
 
@@ -101,6 +114,8 @@ class LoopContext:
     stop: Any
     meter: Any
     save: Callable[[TrainState], None]  # writes a checkpoint at state.step
+    head: Any = None  # loss.HeadParts for the chunked loss, None for the model's own loss
+    pack_capacity: int | None = None  # tokens per packed row; None = padded, length-grouped batches
 
 
 def _to_device(batch: dict, device) -> dict:
@@ -130,12 +145,11 @@ def evaluate(ctx: LoopContext) -> float:
 
 def run_loop(ctx: LoopContext, state: TrainState) -> TrainState:
     """Train until total_steps; raises Cancelled (after saving) on a stop request."""
-    from tunedesk.data import collate
-
     config, engine, model = ctx.config, ctx.engine, ctx.model
     model.train()
     window = {"loss": 0.0, "steps": 0, "tokens": 0, "samples": 0, "since": time.perf_counter()}
     grad_norm = None
+    lengths = None if ctx.pack_capacity else [len(f.input_ids) for f in ctx.features]
     while state.step < ctx.total_steps:
         groups = epoch_groups(
             len(ctx.features),
@@ -145,28 +159,38 @@ def run_loop(ctx: LoopContext, state: TrainState) -> TrainState:
             config.seed,
             engine.rank,
             engine.world_size,
+            lengths,
         )
         while state.groups_done < len(groups) and state.step < ctx.total_steps:
             group = groups[state.groups_done]
             step_loss = torch.zeros((), device=engine.device)
             lr = engine.lr
-            for index, micro in enumerate(group):
+            # The whole step is collated first: its learned-token count (all ranks) divides every
+            # micro-batch's summed loss, so each learned token of the step weighs the same.
+            batches, learned = [], []
+            for micro in group:
+                samples = [ctx.features[i] for i in micro]
+                batch = make_batch(samples, ctx.pad_id, ctx.pack_capacity, with_targets=ctx.head is not None)
+                count = (
+                    int(batch["learned_targets"].numel()) if ctx.head is not None else count_learned(batch["labels"])
+                )
+                batches.append((batch, count, sum(len(f.input_ids) for f in samples), len(micro)))
+                learned.append(count)
+            scale = engine.world_size / max(1, engine.global_count(sum(learned)))
+            for index, (batch, count, tokens, size) in enumerate(batches):
                 if ctx.stop.requested():
                     engine.discard_gradients()  # a partial accumulation is dropped; resume redoes it exactly
                     ctx.save(state)
                     raise Cancelled(ctx.stop.reason)
-                batch = collate([ctx.features[i] for i in micro], ctx.pad_id)
-                tokens = int(batch["attention_mask"].sum())  # counted on the host: no GPU sync
-                window["tokens"] += tokens
+                window["tokens"] += tokens  # counted on the host: no GPU sync
                 state.tokens_seen += tokens
-                window["samples"] += len(micro)
+                window["samples"] += size
                 with engine.autocast():
-                    # use_cache=False: training never reuses keys/values, and building the cache costs memory.
-                    loss = model(**_to_device(batch, engine.device), use_cache=False).loss / len(group)
-                engine.backward(loss, boundary=index == len(group) - 1)
+                    loss = micro_loss_sum(model, ctx.head, _to_device(batch, engine.device), count) * scale
+                engine.backward(loss, boundary=index == len(batches) - 1)
                 step_loss += loss.detach()
             # One host sync per optimizer step: the NaN guard must see the value before the update.
-            value = float(step_loss)
+            value = float(step_loss)  # this rank's tokens over the step's mean count: the mean on one rank
             if not math.isfinite(value):
                 raise NonFiniteLossError(
                     f"the loss became {value} at step {state.step + 1} (learning rate {lr:.3g}); the weights were not updated",

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodSpec, TrainSettings } from '../../electron/shared/contract/estimator';
 import { estimate, GiB } from '../../electron/services/estimator/estimate';
+import { CHUNK_BYTES_PER_ELEMENT, CHUNK_LOGIT_ELEMENTS, logitsBytes, usesChunkedLoss } from '../../electron/services/estimator/activations';
 import { estimateTable } from '../../electron/services/estimator/plans';
 import { prefixEncoderParams } from '../../electron/services/estimator/trainable-params';
 import { archFromConfig } from '../../electron/services/models/config-arch';
@@ -110,5 +111,32 @@ describe('estimator', () => {
     const perTable = (performance.now() - started) / (10 * grid.length);
     expect(rows).toBe(10 * 3 * (10 + 9 + 9)); // 10 plans on one GPU; 9 on several (plain full = ZeRO-2)
     expect(perTable).toBeLessThan(5);
+  });
+});
+
+describe('logits term: the chunked LM-head loss', () => {
+  const qwen = { layers: 24, hidden: 896, heads: 14, kvHeads: 2, headDim: 64, ffn: 4864, vocab: 151936, mlp: 'gated', attention: 'sdpa', tiedEmbeddings: true, layerParams: 14_912_384, embeddingParams: 136_134_656, maxPositions: 32768 } as const;
+  const base = { arch: qwen, seqLen: 2048, microBatch: 8, fp32: false, headTrains: false };
+
+  it('full logits grow with batch x length x vocabulary; chunked ones do not', () => {
+    const full = logitsBytes({ ...base, chunked: false });
+    expect(full).toBe(14 * 2048 * 8 * 151936); // 34.8 GB at 8 x 2048 tokens
+    const chunked = logitsBytes({ ...base, chunked: true });
+    expect(chunked).toBe(CHUNK_LOGIT_ELEMENTS * CHUNK_BYTES_PER_ELEMENT + 2 * 2048 * 8 * 896);
+    expect(chunked / full).toBeLessThan(0.01);
+    // twice the tokens: the full term doubles, the chunked one grows by the hidden-state gradient only
+    const longer = logitsBytes({ ...base, seqLen: 4096, chunked: true });
+    expect(longer - chunked).toBe(2 * 2048 * 8 * 896);
+  });
+
+  it('full training adds the head gradient the chunked loss accumulates', () => {
+    expect(logitsBytes({ ...base, chunked: true, headTrains: true }) - logitsBytes({ ...base, chunked: true })).toBe(4 * 151936 * 896);
+  });
+
+  it('is chosen where the trainer runs it: one device, fused attention, not P-Tuning', () => {
+    expect(usesChunkedLoss(qwen, 'lora', 1, 0)).toBe(true);
+    expect(usesChunkedLoss(qwen, 'ptuning', 1, 0)).toBe(false);
+    expect(usesChunkedLoss(qwen, 'lora', 2, 2)).toBe(false);
+    expect(usesChunkedLoss({ ...qwen, attention: 'eager-fp32-softmax' }, 'lora', 1, 0)).toBe(false);
   });
 });

@@ -73,7 +73,39 @@ export function activationBytes(input: ActivationInput): number {
   return scale * (backwardLayers * oneLayer + transient);
 }
 
-export function logitsBytes(arch: ModelArch, seqLen: number, microBatch: number, fp32: boolean): number {
-  const perEntry = fp32 ? LOGITS_BYTES_PER_ENTRY - 2 : LOGITS_BYTES_PER_ENTRY;
-  return perEntry * seqLen * microBatch * arch.vocab;
+/**
+ * Logits per chunk of the chunked loss (CHUNK_ELEMENTS in python-runtime/tunedesk/loss.py): the
+ * chunk's fp32 logits, turned into their gradient in place, plus the compute-dtype matmul output.
+ */
+export const CHUNK_LOGIT_ELEMENTS = 1 << 24;
+export const CHUNK_BYTES_PER_ELEMENT = 4 + 2;
+
+export interface LogitsInput {
+  arch: ModelArch;
+  seqLen: number;
+  microBatch: number;
+  fp32: boolean;
+  /** The chunked LM-head loss runs (no full logits). */
+  chunked: boolean;
+  /** The head's weight trains (full training): the chunked loss accumulates its fp32 gradient. */
+  headTrains: boolean;
+}
+
+export function logitsBytes(input: LogitsInput): number {
+  const { arch, seqLen, microBatch, fp32 } = input;
+  if (!input.chunked) {
+    const perEntry = fp32 ? LOGITS_BYTES_PER_ENTRY - 2 : LOGITS_BYTES_PER_ENTRY;
+    return perEntry * seqLen * microBatch * arch.vocab;
+  }
+  // One chunk's logits at a time, never more than the batch's own; the gradient of the hidden
+  // states it keeps for backward (the size of the last layer's output); the head's fp32 gradient
+  // when it trains.
+  const chunk = Math.min(CHUNK_LOGIT_ELEMENTS, seqLen * microBatch * arch.vocab) * CHUNK_BYTES_PER_ELEMENT;
+  const hiddenGrad = (fp32 ? 4 : 2) * seqLen * microBatch * arch.hidden;
+  return chunk + hiddenGrad + (input.headTrains ? 4 * arch.vocab * arch.hidden : 0);
+}
+
+/** Whether the trainer runs the chunked loss for this plan (see loss.chunked_head). */
+export function usesChunkedLoss(arch: ModelArch, methodKind: string, gpus: number, zeroStage: number): boolean {
+  return arch.attention === 'sdpa' && methodKind !== 'ptuning' && gpus === 1 && zeroStage === 0;
 }

@@ -2,7 +2,7 @@
 // takes well under 5 ms (npm run bench:estimator).
 import type { Estimate, MethodSpec, TrainSettings } from '../../shared/contract/estimator';
 import type { ModelArch } from '../../shared/contract/models';
-import { activationBytes, logitsBytes } from './activations';
+import { activationBytes, logitsBytes, usesChunkedLoss } from './activations';
 import { modelStates } from './model-states';
 import { loraShapes, paramCounts } from './trainable-params';
 
@@ -64,7 +64,8 @@ export function estimate(model: EstimatorModel, method: MethodSpec, settings: Tr
     loraInputs,
     loraRank: method.kind === 'lora' ? method.rank : 0,
   });
-  const logits = logitsBytes(arch, settings.seqLen, settings.microBatch, fp32);
+  const chunked = settings.chunkedLoss ?? usesChunkedLoss(arch, method.kind, settings.gpus, effective.zeroStage);
+  const logits = logitsBytes({ arch, seqLen: settings.seqLen, microBatch: settings.microBatch, fp32, chunked, headTrains: method.kind === 'full' });
   const allocated = states.weights + states.gradients + states.optimizer + activations + logits;
   const overhead = CUDA_CONTEXT_BYTES + (settings.gpus > 1 ? NCCL_BYTES : 0) + (effective.zeroStage === 3 ? ZERO3_ALLOCATOR_SLACK : ALLOCATOR_SLACK) * allocated;
   const breakdown = { weights: states.weights, gradients: states.gradients, optimizer: states.optimizer, activations, logits, overhead };

@@ -9,6 +9,7 @@ import { CUDA_CONTEXT_BYTES, estimate, GiB } from '../estimator/estimate';
 import { standardPlans, type Plan } from '../estimator/plans';
 import type { MachineBudget } from './machine-budget';
 import { presetMethod, presetSettings } from './preset-plans';
+import { trainerDefaults } from './trainer-defaults';
 
 /** Over this share of the budget a plan is "tight": allocator spikes or another process may tip it over. */
 export const TIGHT_SHARE = 0.8;
@@ -189,5 +190,6 @@ export function recommend(input: RecommendInput): Recommendation {
   });
   const known = budget.gpuMemory.map((g) => g.bytes).filter((b): b is number => b !== null);
   const budgetBytes = budget.device === 'cpu' ? budget.hostRamAvailableBytes : known.length ? Math.min(...known) : null;
-  return { device: budget.device, gpuCount: budget.device === 'cuda' ? gpus : 0, budgetBytes, rows, best, presets, warnings };
+  const defaults = trainerDefaults(model, budget, rows.find((r) => r.planId === best));
+  return { device: budget.device, gpuCount: budget.device === 'cuda' ? gpus : 0, budgetBytes, rows, best, presets, warnings, trainerDefaults: defaults };
 }

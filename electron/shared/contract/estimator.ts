@@ -40,6 +40,12 @@ export const trainSettingsSchema = z.strictObject({
    * scripts loaded first and partitioned afterwards (false).
    */
   zeroInit: z.boolean().optional(),
+  /**
+   * The trainer's chunked LM-head loss (python-runtime/tunedesk/loss.py): no batch x length x vocab
+   * logits. Default: on where the trainer uses it (one device, fused-attention families, not
+   * P-Tuning); false reproduces the older full-logits trainer (the calibration measurements).
+   */
+  chunkedLoss: z.boolean().optional(),
 });
 export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 

@@ -40,6 +40,10 @@ export const recommendationSchema = z.object({
   gpus: z.array(z.number().int()).optional(),
   /** Several NVIDIA GPUs the trainer can use: what the user can choose among. */
   gpuOptions: z.array(z.object({ index: z.number().int(), name: z.string(), freeBytes: z.number().nullable() })).optional(),
+  /** What the trainer does by default for the best plan, each with why, for the wizard to show. */
+  trainerDefaults: z
+    .array(z.object({ setting: z.string(), value: z.string(), why: z.string() }))
+    .optional(),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;
 

@@ -83,9 +83,16 @@ class DeepSpeedEngine:
     def autocast(self):
         return contextlib.nullcontext()  # DeepSpeed casts the model itself for bf16/fp16
 
+    def global_count(self, count: int) -> int:
+        """Learned tokens of the optimizer step summed over ranks (gradients are averaged over
+        ranks, so the loop scales by world_size / this to get the global token mean)."""
+        total = torch.tensor([count], dtype=torch.long, device=self.device)
+        torch.distributed.all_reduce(total)
+        return int(total.item())
+
     def backward(self, loss: torch.Tensor, boundary: bool = True) -> None:
-        # We divide by the micro-batches of this step ourselves (the last group of an epoch may be
-        # short), so DeepSpeed must neither rescale nor count micro-steps on its own.
+        # The loop divides by the step's learned tokens itself (train_loop), so DeepSpeed must
+        # neither rescale by the accumulation steps nor count micro-steps on its own.
         self.engine.set_gradient_accumulation_boundary(boundary)
         self.engine.backward(loss, scale_wrt_gas=False)
 

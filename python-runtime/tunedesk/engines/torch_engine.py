@@ -70,6 +70,24 @@ def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | N
     return None
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 matmuls run natively (and so faster than fp32) on this device."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        try:  # oneDNN's check: AVX512-BF16 or AMX (without them bf16 is emulated and slower)
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
+    return False  # mps: bf16 autocast is not faster there
+
+
+def resolve_precision_default(config: TrainConfig) -> None:
+    """--bf16 unset: on where the device computes bf16 natively, unless fp16 was asked for."""
+    if config.bf16 is None:
+        config.bf16 = not config.fp16 and native_bf16(resolve_device(config.device))
+
+
 def build_adamw(groups: list[dict], lr: float) -> torch.optim.AdamW:
     """AdamW with the original scripts' betas/eps. The fused kernel (cpu, cuda, mps) updates all
     tensors in one pass: faster, and without the per-tensor temporaries that raise peak memory."""
@@ -138,6 +156,10 @@ class TorchEngine:
         if self.amp_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def global_count(self, count: int) -> int:
+        """Learned tokens of the optimizer step over all ranks: one process holds them all."""
+        return count
 
     def backward(self, loss: torch.Tensor, boundary: bool = True) -> None:
         """Accumulate gradients of one micro-batch (``boundary``: last of the step; only DeepSpeed cares)."""
