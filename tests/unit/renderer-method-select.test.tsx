@@ -140,3 +140,12 @@ describe('choosing GPUs', () => {
     await waitFor(() => expect(api.calls.filter((c) => c.name === 'recommend.plan').at(-1)!.request).toMatchObject({ gpus: [0, 1] }));
   });
 });
+
+describe('the trainer defaults of the recommended plan', () => {
+  it('are listed with their reasons, as the recommender gives them', async () => {
+    await renderStep();
+    const box = screen.getByTestId('trainer-defaults');
+    for (const d of recommendation.trainerDefaults!) expect(box.textContent).toContain(`${d.setting} ${d.value}: ${d.why}`);
+    expect(box.querySelector('summary')!.textContent).toContain('gradient checkpointing');
+  });
+});

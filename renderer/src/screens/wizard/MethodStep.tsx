@@ -10,6 +10,7 @@ import { useWizardStore } from '../../stores/wizard-store';
 import { formatBytes } from './format';
 import { VERDICT_WORDS, memoryBars, planToConfig, selectedPlanId } from './method-rows';
 import { SettingsForm } from './SettingsForm';
+import { TrainerDefaults } from './TrainerDefaults';
 
 export function MethodStep() {
   const draft = useWizardStore((s) => s.draft);
@@ -29,6 +30,7 @@ export function MethodStep() {
       <ErrorNote error={rec.error} title="No recommendation" />
       {rec.data?.gpuOptions && rec.data.gpuOptions.length > 1 && <GpuChooser rec={rec.data} />}
       {rec.data && <RecommendationTable rec={rec.data} />}
+      {rec.data?.trainerDefaults && <TrainerDefaults defaults={rec.data.trainerDefaults} />}
       <section aria-label="Presets" className="stack">
         <h3>Presets</h3>
         <ErrorNote error={presets.error} />
