@@ -56,6 +56,16 @@ describe('runs store', () => {
     expect(live.checkpoints).toHaveLength(1);
   });
 
+  it('live updates that repeat lines the history already had (the file is ahead of the feed) are applied once', () => {
+    const store = useRunsStore.getState();
+    store.beginAttach('r');
+    // the host read the file to line 7 while its live feed had only pushed up to line 4
+    store.loadHistory('r', summary('running'), events.slice(0, 7));
+    useRunsStore.getState().ingest('r', summary('running'), events.slice(4, 7));
+    useRunsStore.getState().ingest('r', summary('completed'), events.slice(7));
+    expect(useRunsStore.getState().runs.r!.live).toEqual(applyEvents(emptyRunState('r'), events));
+  });
+
   it('crashed and queued come from the run manager', () => {
     const store = useRunsStore.getState();
     store.beginAttach('r');

@@ -39,6 +39,12 @@ export interface RunView {
   attached: boolean;
   /** Updates that arrived while the history was still loading. */
   buffered: TrainerEvent[];
+  /**
+   * The history's last events (those of its last timestamp) until a newer live event arrives: the
+   * host reads history from the file, which can be ahead of the live feed by a poll, so the first
+   * live updates after attaching may repeat lines the history already had.
+   */
+  historyTail: TrainerEvent[];
 }
 
 export interface RunsState {
@@ -52,7 +58,7 @@ export interface RunsState {
   forget(runId: string): void;
 }
 
-const emptyView = (runId: string): RunView => ({ live: emptyRunState(runId), telemetry: [], summary: null, attached: false, buffered: [] });
+const emptyView = (runId: string): RunView => ({ live: emptyRunState(runId), telemetry: [], summary: null, attached: false, buffered: [], historyTail: [] });
 
 /** Appends the readings of a summary (one per GPU) at the run's current step; pure. */
 export function withTelemetry(points: TelemetryPoint[], summary: RunSummaryView | null, step: number): TelemetryPoint[] {
@@ -92,7 +98,9 @@ export const useRunsStore = create<RunsState>()((set) => ({
       const prev = s.runs[runId] ?? emptyView(runId);
       const all = [...events, ...eventsAfterHistory(events, prev.buffered)];
       const live = withSummary(applyEvents(emptyRunState(runId), all), summary);
-      return { runs: { ...s.runs, [runId]: { live, telemetry: prev.telemetry, summary: summary ?? prev.summary, attached: true, buffered: [] } } };
+      const lastTs = all.at(-1)?.ts;
+      const historyTail = all.filter((e) => e.ts === lastTs);
+      return { runs: { ...s.runs, [runId]: { live, telemetry: prev.telemetry, summary: summary ?? prev.summary, attached: true, buffered: [], historyTail } } };
     }),
   ingest: (runId, summary, events) =>
     set((s) => {
@@ -100,9 +108,12 @@ export const useRunsStore = create<RunsState>()((set) => ({
       if (!prev.attached) {
         return { runs: { ...s.runs, [runId]: { ...prev, summary: summary ?? prev.summary, buffered: [...prev.buffered, ...events] } } };
       }
-      const live = withSummary(applyEvents(prev.live, events), summary ?? prev.summary);
+      const fresh = prev.historyTail.length > 0 ? eventsAfterHistory(prev.historyTail, events) : events;
+      // Once a newer event has arrived, the live feed is past the history: no more checking.
+      const historyTail = fresh.length > 0 ? [] : prev.historyTail;
+      const live = withSummary(applyEvents(prev.live, fresh), summary ?? prev.summary);
       const telemetry = withTelemetry(prev.telemetry, summary, live.step);
-      return { runs: { ...s.runs, [runId]: { ...prev, live, telemetry, summary: summary ?? prev.summary } } };
+      return { runs: { ...s.runs, [runId]: { ...prev, live, telemetry, summary: summary ?? prev.summary, historyTail } } };
     }),
   forget: (runId) =>
     set((s) => {
