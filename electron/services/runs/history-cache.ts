@@ -64,7 +64,8 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
-async function fileHead(file: string, bytes: number): Promise<string> {
+/** The first `bytes` of a file as latin1 text ('' when it cannot be opened). */
+export async function fileHead(file: string, bytes: number): Promise<string> {
   const handle = await open(file, 'r').catch(() => null);
   if (!handle) return '';
   try {

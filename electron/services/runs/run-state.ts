@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { EventsTailer, type MalformedLine } from './events-tailer';
 import { parseEvent } from './event-parse';
-import { BACKGROUND_CHUNK_BYTES, QUICK_READ_BYTES } from './history-cache';
+import { BACKGROUND_CHUNK_BYTES, fileHead, QUICK_READ_BYTES } from './history-cache';
 import { isSameProcessAlive } from './process-tree';
 import {
   linksOutOfItsFolder,
@@ -57,18 +57,6 @@ interface Folded {
  */
 const foldedCache = new Map<string, Folded>();
 const HEAD_BYTES = 256;
-
-async function fileHead(file: string, bytes: number): Promise<string> {
-  const handle = await open(file, 'r').catch(() => null);
-  if (!handle) return '';
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead).toString('latin1');
-  } finally {
-    await handle.close();
-  }
-}
 const FOLDED_CACHE_MAX = 500;
 
 const emptyFold = (runId: string): Pick<Folded, 'summary' | 'malformed' | 'firstMalformed'> => ({
