@@ -137,6 +137,11 @@ def test_zeroed_adapter_is_caught_and_nothing_is_written(llama_lora, tmp_path, c
     subprocess.run(["cp", "-r", str(llama_lora), str(sabotaged)], check=True)
     weights = sabotaged / "adapter" / "adapter_model.safetensors"
     save_file({k: torch.zeros_like(v) for k, v in load_file(str(weights)).items()}, str(weights))
+    # A complete checkpoint lists each file's size: keep the sabotaged one complete.
+    manifest_path = sabotaged / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"]["adapter/adapter_model.safetensors"] = weights.stat().st_size
+    manifest_path.write_text(json.dumps(manifest))
     out = tmp_path / "zeroed"
     code, events = run_export(capsys, "--checkpoint", str(sabotaged), "--out", str(out))
     assert code == 1

@@ -157,7 +157,8 @@ def test_a_write_failure_with_room_to_spare_stays_what_it_was(assets, tmp_path, 
 def test_out_of_memory_names_what_to_lower_with_the_estimate_and_peak(assets, tmp_path, monkeypatch, which):
     from transformers.models.llama import modeling_llama
 
-    real, calls = modeling_llama.LlamaForCausalLM.forward, []
+    # The decoder, not LlamaForCausalLM.forward: the chunked loss runs the decoder and the head itself.
+    real, calls = modeling_llama.LlamaModel.forward, []
 
     def forward(self, *args, **kwargs):
         calls.append(1)
@@ -167,7 +168,7 @@ def test_out_of_memory_names_what_to_lower_with_the_estimate_and_peak(assets, tm
             raise torch.OutOfMemoryError(CUDA_OOM)
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(modeling_llama.LlamaForCausalLM, "forward", forward)
+    monkeypatch.setattr(modeling_llama.LlamaModel, "forward", forward)
     error = run(assets, tmp_path / "run")
     assert error["kind"] == "oom", error
     expected = "can't allocate memory" if which == "cpu" else "CUDA out of memory"
