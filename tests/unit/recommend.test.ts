@@ -267,3 +267,16 @@ describe('recommend: the trainer defaults it shows', () => {
     expect(r.trainerDefaults!.find((d) => d.setting === 'packing')!.value).toBe('off');
   });
 });
+
+describe('DeepSpeed rows on a machine without CUDA', () => {
+  it('say why once: the reason, and nothing to install', () => {
+    const r = recommend({ model: SIX_B, budget: CPU_ONLY, seqLen: 512, microBatch: 1 });
+    const zero = r.rows.filter((row) => (row.settings.zeroStage ?? 0) > 0);
+    expect(zero.length).toBeGreaterThan(0);
+    for (const row of zero) {
+      expect(row.verdict).toBe('unavailable');
+      expect(row.reason).toBe('needs the DeepSpeed engine: DeepSpeed needs CUDA GPUs (this is CPU)');
+      expect(row.needs).toEqual([]);
+    }
+  });
+});

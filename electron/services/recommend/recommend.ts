@@ -75,7 +75,8 @@ function judge(plan: Plan, est: Estimate, budget: MachineBudget, model: ModelInf
   if (est.engine === 'deepspeed' && !budget.deepspeed) {
     const why = budget.device === 'cuda' ? budget.deepspeedDetail : `DeepSpeed needs CUDA GPUs (this is ${budget.device.toUpperCase()})`;
     const unlock = plan.settings.zeroStage === 3 ? 'ZeRO-3' : plan.settings.gpus > 1 ? 'several GPUs' : 'ZeRO-2';
-    needs.push(budget.device === 'cuda' ? `install DeepSpeed to unlock ${unlock} (pip install -r python-runtime/requirements-deepspeed.txt)` : why);
+    // Without CUDA nothing can be installed to unlock it: the reason says it all, once.
+    if (budget.device === 'cuda') needs.push(`install DeepSpeed to unlock ${unlock} (pip install -r python-runtime/requirements-deepspeed.txt)`);
     return { verdict: 'unavailable', margin, reason: `needs the DeepSpeed engine: ${why}`, needs };
   }
   if (legacy && !legacyReady) {
