@@ -33,7 +33,7 @@ describe('multi-GPU runs through the DeepSpeed launcher', () => {
       expect(groupMembersLinux(info.pgid!)).toEqual([]);
       await manager.close();
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     }
   });
 });

@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => {
   killLeftoverRuns(root);
   killLeftoverRuns(join(root, 'cli-runs'));
-  rmSync(root, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe('ChatGLM-6B and the legacy interpreter', () => {

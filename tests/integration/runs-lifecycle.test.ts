@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const m of managers) await m.close();
   killLeftoverRuns(root);
-  rmSync(root, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe('run manager with the real trainer', () => {

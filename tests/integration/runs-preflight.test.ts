@@ -14,7 +14,7 @@ beforeAll(async () => {
   model = await demoModel();
   root = mkdtempSync(join(ARTIFACTS, 'preflight-'));
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 5 }));
 
 describe('preflight', () => {
   it('measures the peak of two steps and proposes the ladder when it does not fit', async () => {

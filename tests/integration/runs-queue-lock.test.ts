@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   killLeftoverRuns(root);
-  rmSync(root, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const finished = (dir: string) => existsSync(join(dir, 'events.jsonl')) && readFileSync(join(dir, 'events.jsonl'), 'utf8').includes('"run_finished"');

@@ -120,6 +120,7 @@ export async function recordTrainer(paths: string[], runId: string, trainer: { p
 /** Removes the run's locks (only those that still name this run). */
 export async function releaseRunLocks(paths: string[], runId: string): Promise<void> {
   for (const path of paths) {
+    if ((await readLock(path))?.runId !== runId) continue; // not ours (any more): nothing to guard
     // Under the guard, so a waiter taking the lock over at this instant never loses its fresh lock.
     await withGuard(path, async () => {
       if ((await readLock(path))?.runId === runId) await unlink(path).catch(() => undefined);

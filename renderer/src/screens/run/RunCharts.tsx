@@ -92,7 +92,7 @@ function buildCharts(
     { title: 'Loss', yLabel: 'loss (cross-entropy)', lines: [...beforeLine('loss'), ...lossLines] },
     { title: 'Learning rate', yLabel: 'learning rate', yFromZero: true, lines: [...beforeLine('lr'), one('lr', 'lr', 'var(--chart-4)')] },
     { title: 'Gradient norm', yLabel: 'grad norm (L2, unclipped)', yFromZero: true, lines: [...beforeLine('grad_norm'), one('grad_norm', 'grad norm', 'var(--chart-5)')] },
-    { title: 'Tokens per second', unit: 'tokens/s', yLabel: 'tokens per second', yFromZero: true, lines: [...beforeLine('tokens_per_s'), one('tokens_per_s', 'tokens/s', 'var(--chart-3)')] },
+    { title: 'Tokens per second', unit: 'tokens/s', yLabel: 'tokens per second', yFromZero: true, lines: [...beforeLine('tokens_per_s'), one('tokens_per_s', 'now', 'var(--chart-3)')] },
     {
       title: memoryLabel,
       unit: 'GiB',
