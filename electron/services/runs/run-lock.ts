@@ -63,7 +63,9 @@ async function withGuard<T>(path: string, fn: () => Promise<T>): Promise<T | nul
       await writeFile(guard, String(process.pid), { flag: 'wx' });
       held = true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null; // the runs root itself is gone: no lock left to guard
+      if (code !== 'EEXIST') throw error;
       const age = Date.now() - ((await stat(guard).catch(() => null))?.mtimeMs ?? Date.now());
       if (age > 10_000) await unlink(guard).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 10));

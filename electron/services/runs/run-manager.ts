@@ -427,9 +427,12 @@ export class RunManager {
     this.fanout.publish(summary, [], true);
     this.fanout.flush(run.runId);
     run.resolveEnded(summary);
-    void releaseRunLocks(deviceLocks(this.options.runsRoot, run.meta.gpus), run.runId).finally(() => {
-      for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
-    });
+    // A lock that cannot be released (its runs root removed) is nobody's any more: the queue goes on.
+    void releaseRunLocks(deviceLocks(this.options.runsRoot, run.meta.gpus), run.runId)
+      .catch(() => undefined)
+      .then(() => {
+        for (const next of this.queue.release(run.runId)) void this.launchQueued(next);
+      });
   }
 
   private unwatch(run: LiveRun): void {
