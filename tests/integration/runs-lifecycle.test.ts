@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCheckpoints } from '../../electron/services/checkpoints/checkpoint-list';
-import { listRuns } from '../../electron/services/checkpoints/run-list';
+import { listRuns } from '../../electron/services/runs/run-list';
 import type { RunUpdate } from '../../electron/services/runs/live-fanout';
 import { groupMembersLinux } from '../../electron/services/runs/process-tree';
 import { ResumeRefusedError } from '../../electron/services/runs/resume-rules';

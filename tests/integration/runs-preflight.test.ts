@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listRuns } from '../../electron/services/checkpoints/run-list';
+import { listRuns } from '../../electron/services/runs/run-list';
 import { runPreflight } from '../../electron/services/runs/preflight';
 import { RunManager } from '../../electron/services/runs/run-manager';
 import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';

@@ -9,7 +9,7 @@ import { dispatch } from '../../electron/services/api/dispatch';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
 import { readEventsFile } from '../../electron/services/runs/events-tailer';
 import { applyEvents, emptySummary, type RunSummary } from '../../electron/services/runs/run-summary';
-import type { RunListing } from '../../electron/services/checkpoints/run-list';
+import type { RunListing } from '../../electron/services/runs/run-list';
 import { topics } from '../../electron/shared/contract';
 import type { runListingSchema, runSummarySchema } from '../../electron/shared/contract/runs';
 import type { z } from 'zod';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findCompleteCheckpoint, listCheckpoints } from '../../electron/services/checkpoints/checkpoint-list';
-import { compareRuns } from '../../electron/services/checkpoints/compare-runs';
-import { deleteFolder, trashCommand } from '../../electron/services/checkpoints/delete-to-trash';
-import { listRuns } from '../../electron/services/checkpoints/run-list';
+import { compareRuns } from '../../electron/services/runs/compare-runs';
+import { deleteFolder, trashCommand } from '../../electron/services/runs/delete-to-trash';
+import { listRuns } from '../../electron/services/runs/run-list';
 import { loadRunState } from '../../electron/services/runs/run-state';
 
 const golden = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'golden-events', name), 'utf8');

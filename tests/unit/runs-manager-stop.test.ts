@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listRuns } from '../../electron/services/checkpoints/run-list';
+import { listRuns } from '../../electron/services/runs/run-list';
 import { groupMembersLinux, isPidAlive } from '../../electron/services/runs/process-tree';
 import { readProcessInfo } from '../../electron/services/runs/run-files';
 import { RunManager } from '../../electron/services/runs/run-manager';

@@ -2,7 +2,7 @@
 // (app-, CLI- and hand-made), and one run in detail with its checkpoints.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeRun, listRuns, type RunListing } from '../../services/checkpoints/run-list';
+import { describeRun, listRuns, type RunListing } from '../../services/runs/run-list';
 import { assertSafeRunId } from '../../services/runs/run-id';
 import { UsageError, type CliCommand } from '../command';
 import { table } from './machine-format';

@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { findCompleteCheckpoint } from '../checkpoints/checkpoint-list';
-import { listRunDirs } from '../checkpoints/run-list';
+import { listRunDirs } from './run-list';
 import { resolveRunDir } from '../paths/run-paths';
 import { NothingThereError } from './refusals';
 import type { TrainerEvent } from '../../shared/events';

@@ -83,7 +83,7 @@ export const checkpointInfoSchema = z.object({
   problem: z.string().nullable(),
 });
 
-/** One row of the runs list (services/checkpoints/run-list.ts RunListing). */
+/** One row of the runs list (services/runs/run-list.ts RunListing). */
 export const runListingSchema = z.object({
   runId: z.string(),
   runDir: z.string(),

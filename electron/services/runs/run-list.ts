@@ -3,8 +3,8 @@
 // and last loss, duration and checkpoints.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadRunState, type RunState } from '../runs/run-state';
-import { listCheckpoints, type CheckpointInfo } from './checkpoint-list';
+import { loadRunState, type RunState } from './run-state';
+import { listCheckpoints, type CheckpointInfo } from '../checkpoints/checkpoint-list';
 
 /** Directories under the root that look like runs (run.json or events.jsonl inside). */
 export async function listRunDirs(runsRoot: string): Promise<string[]> {

@@ -3,7 +3,7 @@
 // exists (a headless server), only an explicit permanent delete is done, and it says so.
 import { rm } from 'node:fs/promises';
 import { execa } from 'execa';
-import type { Command } from '../runs/process-tree';
+import type { Command } from './process-tree';
 
 export type DeleteHow = 'trash' | 'deleted';
 

@@ -4,9 +4,9 @@
 // checkpoint whose parent folders lead out of the runs root is refused.
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadRunState } from '../runs/run-state';
+import { loadRunState } from './run-state';
 import { assertRunIdName, deletionTarget, realRunsRoot } from '../paths/run-paths';
-import { BadNameError, InUseError, NothingThereError } from '../runs/refusals';
+import { BadNameError, InUseError, NothingThereError } from './refusals';
 import { deleteFolder, type DeleteHow } from './delete-to-trash';
 
 const CHECKPOINT_NAME = /^(step-\d+|\.tmp-step-\d+-\d+)$/;

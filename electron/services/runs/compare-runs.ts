@@ -2,8 +2,8 @@
 // logged (null where a run has no value at that step), and the run.json settings that differ.
 import { join } from 'node:path';
 import { settingsOfMethod } from '../../shared/method-settings';
-import { readEventsFile } from '../runs/events-tailer';
-import { readTrainerConfig } from '../runs/run-files';
+import { readEventsFile } from './events-tailer';
+import { readTrainerConfig } from './run-files';
 import { resolveInRun, resolveRunDir } from '../paths/run-paths';
 
 export interface RunComparison {
