@@ -12,7 +12,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, RUNTIME_DIR, trainerPythonPath } from '../../electron/services/python-env/trainer-python';
-import { chooseTrainerPython, LEGACY_ENV_VAR } from '../../electron/services/runs/legacy-chatglm';
+import { chooseTrainerPython, LEGACY_ENV_VAR } from '../../electron/services/legacy-chatglm/trainer-interpreter';
 import { RunManager } from '../../electron/services/runs/run-manager';
 import { killLeftoverRuns } from '../unit/runs-cleanup';
 import { ARTIFACTS, tinyConfig, TRAINER_ENV } from './runs-helpers';

@@ -16,10 +16,10 @@ import {
   LegacyChatglmError,
   legacyChatglmStatus,
   type LegacyEnvOptions,
-} from '../../electron/services/models/legacy-chatglm-env';
+} from '../../electron/services/legacy-chatglm/legacy-chatglm-env';
 import { runTrainerPython, type TrainerRunOptions, type TrainerRunResult } from '../../electron/services/python-env/trainer-python';
 import { legacyChatglmReady } from '../../electron/services/recommend/recommend-service';
-import { LEGACY_ENV_VAR } from '../../electron/services/runs/legacy-chatglm';
+import { LEGACY_ENV_VAR } from '../../electron/services/legacy-chatglm/trainer-interpreter';
 import type { ApiContext } from '../../electron/services/api/context';
 
 const root = mkdtempSync(join(tmpdir(), 'tunedesk-legacy-consent-'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RUNTIME_DIR } from '../../electron/services/python-env/trainer-python';
-import { chooseTrainerPython, isChatglm6b, LEGACY_ENV_VAR, legacyChatglmEnvDir, refusalLines } from '../../electron/services/runs/legacy-chatglm';
+import { chooseTrainerPython, isChatglm6b, LEGACY_ENV_VAR, legacyChatglmEnvDir, refusalLines } from '../../electron/services/legacy-chatglm/trainer-interpreter';
 
 const root = mkdtempSync(join(tmpdir(), 'tunedesk-legacy-unit-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

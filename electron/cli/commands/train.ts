@@ -8,7 +8,7 @@ import { hostFolders } from '../../services/api/host-folders';
 import { loadPresets } from '../../services/recommend/presets-store';
 import { trainerPythonPath } from '../../services/python-env/trainer-python';
 import { ensureDemoModel, presetRunConfig } from '../../services/runs/demo-setup';
-import { chooseTrainerPython, refusalLines } from '../../services/runs/legacy-chatglm';
+import { chooseTrainerPython, refusalLines } from '../../services/legacy-chatglm/trainer-interpreter';
 import { resolveConfigPaths } from '../../services/runs/run-config';
 import type { TrainerConfig } from '../../services/runs/run-files';
 import type { RunManager } from '../../services/runs/run-manager';

@@ -2,7 +2,7 @@
 // legacy-chatglm-env.ts). The agreement may run pip for minutes; it is async and never blocks.
 import { ApiError } from '../api/api-error';
 import type { HandlerMap } from '../api/handler-types';
-import { agreeLegacyChatglm, LegacyChatglmError, legacyChatglmStatus } from './legacy-chatglm-env';
+import { agreeLegacyChatglm, LegacyChatglmError, legacyChatglmStatus } from '../legacy-chatglm/legacy-chatglm-env';
 
 /** Each reason as an API error code the transports already know. */
 const CODES: Record<LegacyChatglmError['reason'], string> = {

@@ -5,7 +5,7 @@ import type { ModelInfo } from '../../shared/contract/models';
 import type { Recommendation } from '../../shared/contract/recommend';
 import { hardwareReport, type ReportOptions } from '../hardware/hardware-report';
 import { inspectModel } from '../models/inspect-model';
-import { legacyChatglmStatus } from '../models/legacy-chatglm-env';
+import { legacyChatglmStatus } from '../legacy-chatglm/legacy-chatglm-env';
 import { budgetFromReport } from './machine-budget';
 import { bestGpuChoice, gpuOptions } from './gpu-choice';
 import { loadPresets } from './presets-store';

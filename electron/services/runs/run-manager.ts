@@ -13,7 +13,7 @@ import type { TrainerEvent } from '../../shared/events';
 import { EventsTailer } from './events-tailer';
 import { QUICK_READ_BYTES } from './history-cache';
 import { buildTrainCommand, freePort, launchInRunDir } from './launcher';
-import { chooseTrainerPython } from './legacy-chatglm';
+import { chooseTrainerPython } from '../legacy-chatglm/trainer-interpreter';
 import { LiveFanout, type RunListener } from './live-fanout';
 import { isSameProcessAlive, stopProcessTree, type StopStage } from './process-tree';
 import { planResume, ResumeRefusedError, type ResumePlan } from './resume-rules';

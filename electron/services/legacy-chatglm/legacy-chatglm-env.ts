@@ -4,7 +4,7 @@
 // records the consent and builds the environment; neither ever runs the model's own code.
 import type { LegacyChatglmStatus } from '../../shared/contract/legacy-chatglm';
 import { runTrainerPython, type TrainerRunOptions, type TrainerRunResult } from '../python-env/trainer-python';
-import { isChatglm6b, LEGACY_ENV_VAR, legacyChatglmEnvDir } from '../runs/legacy-chatglm';
+import { isChatglm6b, LEGACY_ENV_VAR, legacyChatglmEnvDir } from './trainer-interpreter';
 
 /** Listing and hashing a checkpoint's Python files is quick. */
 export const STATUS_TIMEOUT_MS = 60_000;

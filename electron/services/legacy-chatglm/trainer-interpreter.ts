@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { chatglmGeneration } from '../models/chatglm-generation';
 import type { RawConfig } from '../models/config-arch';
 import { RUNTIME_DIR, runTrainerPython, venvPython } from '../python-env/trainer-python';
-import type { TrainerConfig } from './run-files';
+import type { TrainerConfig } from '../runs/run-files';
 
 /** Names another folder for the legacy environment (tests point it at a stand-in). */
 export const LEGACY_ENV_VAR = 'TUNEDESK_LEGACY_CHATGLM_ENV';
