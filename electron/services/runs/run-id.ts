@@ -1,6 +1,7 @@
 // Run ids: `<yyyymmdd-hhmmss>-<method>-<short>`, sortable by time, readable, unique enough
 // (the random suffix separates two runs started in the same second).
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -17,4 +18,10 @@ export function assertSafeRunId(runId: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
     throw new Error(`"${runId}" is not a valid run id (letters, digits, ".", "_" and "-" only)`);
   }
+}
+
+/** The run's directory under the runs root, its id checked first. */
+export function runDirOf(runsRoot: string, runId: string): string {
+  assertSafeRunId(runId);
+  return join(runsRoot, runId);
 }

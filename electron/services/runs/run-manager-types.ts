@@ -1,7 +1,9 @@
 // The run manager's option and bookkeeping types (kept apart so run-manager.ts reads as behaviour).
 import type { EventsTailer } from './events-tailer';
+import type { LiveFanout } from './live-fanout';
 import type { StopOptions } from './process-tree';
 import type { ProcessInfo, RunMeta, RunParent, TrainerConfig } from './run-files';
+import type { RunQueue } from './run-queue';
 import type { RunSummary } from './run-summary';
 import type { GpuTelemetrySource, TelemetryPoller } from './telemetry';
 
@@ -39,6 +41,21 @@ export interface LiveRun {
   stopping: boolean;
   /** The end has been recorded and announced (exactly once). */
   done: boolean;
+}
+
+/**
+ * What the run manager's parts share (launching, watching, ending, re-attaching, stopping): the
+ * runs it watches, the GPU-set queue, the subscribers, and whether it is closed.
+ */
+export interface RunCore {
+  readonly options: RunManagerOptions;
+  readonly runs: Map<string, LiveRun>;
+  readonly queue: RunQueue;
+  readonly fanout: LiveFanout;
+  /** Closed: the manager only stopped watching; its runs go on and a later instance re-attaches. */
+  closed: boolean;
+  /** Launches a run the queue let go when another ended (a hook, so ending need not import launching). */
+  launchQueued(runId: string): Promise<void>;
 }
 
 export interface StartOptions {
