@@ -1,5 +1,5 @@
 // Runs: start (queued per GPU set), watch, stop, resume and inspect training runs. Served by
-// electron/services/runs (run manager) and services/checkpoints (listing from the run folders).
+// electron/services/runs (run manager, run list, compare, delete) and services/checkpoints.
 import { z } from 'zod';
 import { classifiedErrorSchema, trainerEventSchema } from '../events';
 import { presetConfigSchema } from '../presets';
