@@ -2,7 +2,7 @@
 // is its own process group and writes its own run directory, so the next launch re-attaches to
 // it) or stop it cooperatively (it saves a checkpoint first). Never orphaned or killed silently.
 import { app, dialog, type BrowserWindow } from 'electron';
-import type { ApiContext, RunningTraining } from '../services/api/context';
+import type { ApiContext, RunningTraining } from '../api/context';
 
 export type QuitChoice = 'keep' | 'stop' | 'cancel';
 

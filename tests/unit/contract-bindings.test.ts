@@ -2,8 +2,8 @@
 // handler; every topic documented; nothing bound that the contract does not declare.
 import { describe, expect, it } from 'vitest';
 import { calls, topics } from '../../electron/shared/contract';
-import { handlers } from '../../electron/services/api/handlers';
-import { pathFieldLocations } from '../../electron/services/api/path-fields';
+import { handlers } from '../../electron/api/handlers';
+import { pathFieldLocations } from '../../electron/api/path-fields';
 import { SAMPLE_OVERRIDES, sampleFor } from './contract-samples';
 
 const callNames = Object.keys(calls) as (keyof typeof calls)[];
@@ -22,8 +22,8 @@ describe('the contract', () => {
       it('has a doc string that says what it does', () => {
         expect(spec.doc.trim().length, `${name}: write a one-line doc`).toBeGreaterThan(15);
       });
-      it('has a handler bound in electron/services/api', () => {
-        expect(typeof (handlers as Record<string, unknown>)[name], `${name} has no binding in electron/services/api/handlers.ts`).toBe('function');
+      it('has a handler bound in electron/api', () => {
+        expect(typeof (handlers as Record<string, unknown>)[name], `${name} has no binding in electron/api/handlers.ts`).toBe('function');
       });
       it('has a strict request schema that rejects extra keys and wrong types', () => {
         const sample = SAMPLE_OVERRIDES[name] ?? sampleFor(spec.request, '/tmp/x');

@@ -3,9 +3,9 @@
 // host's SecretStore (OS-encrypted in the desktop app, memory in browser mode) and never returned.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { ApiError } from '../api/api-error';
-import type { ApiContext } from '../api/context';
-import type { HandlerMap } from '../api/handler-types';
+import { ApiError } from '../../api/api-error';
+import type { ApiContext } from '../../api/context';
+import type { HandlerMap } from '../../api/handler-types';
 import { hardwareReport } from '../hardware/hardware-report';
 import { budgetFromReport } from '../recommend/machine-budget';
 import { SettingsError } from '../settings/settings-store';

@@ -1,7 +1,7 @@
 // Binding for the one-click weights conversion (see convert-weights.ts). It may read and write tens
 // of GB for minutes; it is async and never blocks the host.
-import { ApiError } from '../api/api-error';
-import type { HandlerMap } from '../api/handler-types';
+import { ApiError } from '../../api/api-error';
+import type { HandlerMap } from '../../api/handler-types';
 import { convertWeights, ConvertWeightsError } from './convert-weights';
 
 /** Each reason as an API error code the transports already know. */

@@ -1,6 +1,6 @@
 // Binding for the one-click ChatGLM2/3 import (see import-chatglm.ts): minutes of work, async.
-import { ApiError } from '../api/api-error';
-import type { HandlerMap } from '../api/handler-types';
+import { ApiError } from '../../api/api-error';
+import type { HandlerMap } from '../../api/handler-types';
 import { importChatglm, ImportChatglmError } from './import-chatglm';
 
 const CODES: Record<ImportChatglmError['reason'], string> = { 'not-needed': 'model_dir', busy: 'conflict', config: 'model_dir', trainer: 'trainer_unavailable' };

@@ -1,6 +1,6 @@
 // Bindings of contract/predict.ts: one generation per job, its text streamed on 'predict.tokens'.
-import { ApiError } from '../api/api-error';
-import type { HandlerMap } from '../api/handler-types';
+import { ApiError } from '../../api/api-error';
+import type { HandlerMap } from '../../api/handler-types';
 import { CheckpointTargetError, resolveCheckpoint } from '../export/export-service';
 import { jobsFor } from '../export/export-binding';
 import { runPredict } from './predict-service';

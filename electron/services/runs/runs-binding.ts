@@ -1,9 +1,9 @@
 // Bindings of contract/runs.ts, checkpoints.ts and settings.ts to the services: one RunManager per
 // host (re-attached to live runs on first use), its updates published on 'runs.update', and the
 // quit guard's view of running trainings.
-import { ApiError } from '../api/api-error';
-import type { ApiContext } from '../api/context';
-import type { HandlerMap } from '../api/handler-types';
+import { ApiError } from '../../api/api-error';
+import type { ApiContext } from '../../api/context';
+import type { HandlerMap } from '../../api/handler-types';
 import { listCheckpoints } from '../checkpoints/checkpoint-list';
 import { compareRuns } from '../checkpoints/compare-runs';
 import { deleteCheckpoint, deleteRun } from '../checkpoints/delete-run';

@@ -1,5 +1,5 @@
 // Bindings for contract/datasets.ts.
-import { checkDataset, DataCheckError } from '../datasets/data-check';
+import { checkDataset, DataCheckError } from '../services/datasets/data-check';
 import { ApiError } from './api-error';
 import type { HandlerMap } from './handler-types';
 

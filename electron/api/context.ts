@@ -2,9 +2,9 @@
 // app can do (native dialogs, the system browser), and a cache of the feature services so each
 // is built once per host. Created by the Electron main process or the browser-mode server.
 import { join, resolve } from 'node:path';
-import { PathGuard } from '../paths/path-guard';
-import { loadPickedPaths } from '../paths/picked-paths';
-import type { SecretStore } from '../hub/secret-store';
+import { PathGuard } from '../services/paths/path-guard';
+import { loadPickedPaths } from '../services/paths/picked-paths';
+import type { SecretStore } from '../services/hub/secret-store';
 import { EventHub } from './event-hub';
 
 /** What only the desktop app can do; absent in browser mode. */

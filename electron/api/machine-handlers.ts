@@ -1,12 +1,12 @@
 // Bindings for the machine engineer's contracts: hardware, models, estimator, recommend, presets.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { estimate } from '../estimator/estimate';
-import { hardwareReport } from '../hardware/hardware-report';
-import { ModelDirError, inspectModel } from '../models/inspect-model';
-import { GpuSelectionError } from '../recommend/machine-budget';
-import { loadPresets, PresetError } from '../recommend/presets-store';
-import { recommendForModel } from '../recommend/recommend-service';
+import { estimate } from '../services/estimator/estimate';
+import { hardwareReport } from '../services/hardware/hardware-report';
+import { ModelDirError, inspectModel } from '../services/models/inspect-model';
+import { GpuSelectionError } from '../services/recommend/machine-budget';
+import { loadPresets, PresetError } from '../services/recommend/presets-store';
+import { recommendForModel } from '../services/recommend/recommend-service';
 import { ApiError } from './api-error';
 import type { ApiContext } from './context';
 import type { HandlerMap } from './handler-types';
