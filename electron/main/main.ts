@@ -8,7 +8,7 @@ import { app, BrowserWindow, dialog, safeStorage, session, shell } from 'electro
 import { createApiContext, type ApiContext } from '../api/context';
 import { hostFolders } from '../api/host-folders';
 import { cipherIsSecure, EncryptedFileSecretStore } from '../services/hub/encrypted-secret-store';
-import { runManagerFor } from '../services/runs/runs-binding';
+import { runManagerFor } from '../api/bindings/runs';
 import { defaultDataDir } from '../services/settings/runs-root';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { registerIpc } from './ipc';

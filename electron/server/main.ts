@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createApiContext } from '../api/context';
 import { hostFolders } from '../api/host-folders';
-import { runManagerFor } from '../services/runs/runs-binding';
+import { runManagerFor } from '../api/bindings/runs';
 import { ensureRenderer } from './renderer-build';
 import { startServer } from './server';
 

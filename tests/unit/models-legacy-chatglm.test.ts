@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../electron/api/api-error';
-import { legacyChatglmHandlers } from '../../electron/services/models/legacy-chatglm-binding';
+import { legacyChatglmHandlers } from '../../electron/api/bindings/legacy-chatglm';
 import {
   agreeLegacyChatglm,
   CREATE_TIMEOUT_MS,

@@ -1,27 +1,23 @@
-// Bindings of contract/runs.ts, checkpoints.ts and settings.ts to the services: one RunManager per
+// Bindings of contract/runs.ts to the services: one RunManager per
 // host (re-attached to live runs on first use), its updates published on 'runs.update', and the
 // quit guard's view of running trainings.
-import { ApiError } from '../../api/api-error';
-import type { ApiContext } from '../../api/context';
-import type { HandlerMap } from '../../api/handler-types';
-import { listCheckpoints } from '../checkpoints/checkpoint-list';
-import { compareRuns } from '../checkpoints/compare-runs';
-import { deleteCheckpoint, deleteRun } from '../checkpoints/delete-run';
-import { NoTrashError } from '../checkpoints/delete-to-trash';
-import { describeRun, listRuns } from '../checkpoints/run-list';
-import { join, resolve } from 'node:path';
-import { resolveInRun, resolveRunDir } from '../paths/run-paths';
-import { BadNameError, InUseError, NothingThereError } from './refusals';
-import { trainerDoctor } from '../python-env/doctor';
-import { SettingsStore } from '../settings/settings-store';
-import { readHistory } from './history-cache';
-import { runPreflight } from './preflight';
-import { planResume, ResumeRefusedError } from './resume-rules';
-import { readTrainerConfig, runFiles } from './run-files';
-import { loadPresets } from '../recommend/presets-store';
-import { DEMO_PRESET_ID, ensureDemoModel, presetRunConfig } from './demo-setup';
-import { RunManager } from './run-manager';
-import { loadRunState } from './run-state';
+import { ApiError } from '../api-error';
+import type { ApiContext } from '../context';
+import type { HandlerMap } from '../handler-types';
+import { asApiError, existingRunDir } from '../run-refusals';
+import { compareRuns } from '../../services/checkpoints/compare-runs';
+import { deleteRun } from '../../services/checkpoints/delete-run';
+import { describeRun, listRuns } from '../../services/checkpoints/run-list';
+import { resolveInRun } from '../../services/paths/run-paths';
+import { trainerDoctor } from '../../services/python-env/doctor';
+import { readHistory } from '../../services/runs/history-cache';
+import { runPreflight } from '../../services/runs/preflight';
+import { planResume } from '../../services/runs/resume-rules';
+import { readTrainerConfig, runFiles } from '../../services/runs/run-files';
+import { loadPresets } from '../../services/recommend/presets-store';
+import { DEMO_PRESET_ID, ensureDemoModel, presetRunConfig } from '../../services/runs/demo-setup';
+import { RunManager } from '../../services/runs/run-manager';
+import { loadRunState } from '../../services/runs/run-state';
 
 type RunsCall =
   | 'runs.list'
@@ -34,11 +30,7 @@ type RunsCall =
   | 'runs.resume'
   | 'runs.delete'
   | 'runs.compare'
-  | 'runs.preflight'
-  | 'checkpoints.list'
-  | 'checkpoints.delete'
-  | 'settings.get'
-  | 'settings.setRunsRoot';
+  | 'runs.preflight';
 
 /** The host's one run manager: built, re-attached and wired to the event hub on first use. */
 export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
@@ -61,33 +53,6 @@ export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
     ctx.onShutdown(() => manager.close());
     return manager;
   });
-}
-
-/** The run's REAL folder: a run folder that links out of the runs root is refused (403). */
-async function existingRunDir(ctx: ApiContext, runId: string): Promise<string> {
-  const dir = await resolveRunDir(ctx.runsRoot, runId).catch(asApiError);
-  const state = dir ? await loadRunState(dir) : null;
-  if (!dir || !state || (!state.config && !state.meta && state.summary.updatedAt === null && state.problems.length === 0)) {
-    throw new ApiError('not_found', `no run "${runId}" in ${ctx.runsRoot}`, 'Pick a run from the runs list.', 'runId');
-  }
-  return dir;
-}
-
-/** Service errors that are refusals, not faults: each becomes a 4xx with its code and message. */
-const asApiError = (error: unknown): never => {
-  if (error instanceof ResumeRefusedError) throw new ApiError('resume_refused', error.message, 'Resume without these changes, or start a new run.');
-  if (error instanceof NoTrashError) throw new ApiError('no_trash', error.message, 'Repeat with permanent: true to delete for good.');
-  if (error instanceof InUseError) throw new ApiError('conflict', error.message, 'Stop the run first, then try again.');
-  if (error instanceof NothingThereError) throw new ApiError('not_found', error.message, 'Refresh the list and pick again.');
-  if (error instanceof BadNameError) throw new ApiError('invalid_request', error.message, 'Use a name exactly as the list shows it.');
-  throw error;
-};
-
-async function runsRootInfo(ctx: ApiContext) {
-  const store = new SettingsStore(ctx.dataDir);
-  const stored = await store.read().catch(() => ({ runsRoot: undefined }));
-  const source = process.env.TUNEDESK_RUNS_DIR ? 'env' : stored.runsRoot ? 'settings' : 'default';
-  return { runsRoot: ctx.runsRoot, source, defaultRunsRoot: join(ctx.dataDir, 'runs') } as const;
 }
 
 export const runsHandlers: HandlerMap<RunsCall> = {
@@ -148,20 +113,5 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     const deepspeedAvailable = (await trainerDoctor()).engines.deepspeed?.available ?? false;
     return runPreflight(manager, config, { gpus, estimateGb, budgetGb, deepspeedAvailable });
   },
-  'checkpoints.list': async ({ runId }, ctx) => {
-    const dir = await existingRunDir(ctx, runId);
-    await resolveInRun(dir, 'checkpoints').catch(asApiError); // a checkpoints folder that links out: 403
-    return { checkpoints: await listCheckpoints(dir) };
-  },
-  'checkpoints.delete': async ({ runId, name, permanent }, ctx) => {
-    return deleteCheckpoint(ctx.runsRoot, runId, name, permanent).catch(asApiError);
-  },
-  'settings.get': (_request, ctx) => runsRootInfo(ctx),
-  'settings.setRunsRoot': async ({ runsRoot }, ctx) => {
-    await new SettingsStore(ctx.dataDir).update({ runsRoot: runsRoot ?? undefined });
-    const effectiveNext = process.env.TUNEDESK_RUNS_DIR
-      ? resolve(process.env.TUNEDESK_RUNS_DIR)
-      : resolve(runsRoot ?? join(ctx.dataDir, 'runs'));
-    return { ...(await runsRootInfo(ctx)), restartNeeded: effectiveNext !== ctx.runsRoot };
-  },
+
 };
