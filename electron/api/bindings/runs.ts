@@ -1,8 +1,6 @@
-// Bindings of contract/runs.ts to the services: one RunManager per
-// host (re-attached to live runs on first use), its updates published on 'runs.update', and the
-// quit guard's view of running trainings.
+// Bindings of contract/runs.ts to the services. The host's one run manager is the context's
+// (ctx.runs(): re-attached to live runs on first use, its updates published on 'runs.update').
 import { ApiError } from '../api-error';
-import type { ApiContext } from '../context';
 import type { HandlerMap } from '../handler-types';
 import { asApiError, existingRunDir } from '../run-refusals';
 import { compareRuns } from '../../services/checkpoints/compare-runs';
@@ -16,7 +14,6 @@ import { planResume } from '../../services/runs/resume-rules';
 import { readTrainerConfig, runFiles } from '../../services/runs/run-files';
 import { loadPresets } from '../../services/recommend/presets-store';
 import { DEMO_PRESET_ID, ensureDemoModel, presetRunConfig } from '../../services/runs/demo-setup';
-import { RunManager } from '../../services/runs/run-manager';
 import { loadRunState } from '../../services/runs/run-state';
 
 type RunsCall =
@@ -32,41 +29,18 @@ type RunsCall =
   | 'runs.compare'
   | 'runs.preflight';
 
-/** The host's one run manager: built, re-attached and wired to the event hub on first use. */
-export function runManagerFor(ctx: ApiContext): Promise<RunManager> {
-  return ctx.service('runs.manager', async () => {
-    const manager = new RunManager({ runsRoot: ctx.runsRoot });
-    manager.subscribe('*', (update) => ctx.events.publish('runs.update', update));
-    await manager.init({ adoptQueued: true });
-    manager.watchRoot(); // runs started from the CLI or another window show live too
-    ctx.trainings = {
-      running: async () =>
-        manager
-          .list()
-          .filter((s) => s.status === 'running' || s.status === 'queued')
-          .map((s) => ({ runId: s.runId, label: `${s.runId} (step ${s.step}${s.totalSteps ? `/${s.totalSteps}` : ''})` })),
-      stop: async (runId) => {
-        await manager.stop(runId);
-      },
-    };
-    // Closing the host stops watching, never the runs: they go on and are re-attached next time.
-    ctx.onShutdown(() => manager.close());
-    return manager;
-  });
-}
-
 export const runsHandlers: HandlerMap<RunsCall> = {
   'runs.list': async (_request, ctx) => {
-    await runManagerFor(ctx); // re-attach first, so live runs are watched while listed
+    await ctx.runs(); // re-attach first, so live runs are watched while listed
     return { runs: await listRuns(ctx.runsRoot) };
   },
   'runs.get': async ({ runId }, ctx) => {
-    const manager = await runManagerFor(ctx);
+    const manager = await ctx.runs();
     const { summary, config, meta, process: _p, ...run } = await describeRun(await existingRunDir(ctx, runId));
     return { run, summary: manager.get(runId) ?? summary, config, meta };
   },
   'runs.history': async ({ runId }, ctx) => {
-    const manager = await runManagerFor(ctx);
+    const manager = await ctx.runs();
     const dir = await existingRunDir(ctx, runId);
     // Downsampled (min, max and last per bucket) and read incrementally: bounded and fast however long the run.
     const eventsFile = (await resolveInRun(dir, 'events.jsonl')) ?? runFiles(dir).events;
@@ -74,7 +48,7 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     return { summary: manager.get(runId) ?? (await loadRunState(dir)).summary, events, malformedLines, sampled };
   },
   'runs.start': async ({ config, gpus, preset }, ctx) => {
-    const manager = await runManagerFor(ctx);
+    const manager = await ctx.runs();
     return { summary: await manager.start(config, { gpus, preset, baseDir: ctx.appRoot }) };
   },
   'runs.startDemo': async (_request, ctx) => {
@@ -83,21 +57,21 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     const model = await ensureDemoModel(ctx.dataDir).catch((error: Error) => {
       throw new ApiError('trainer_unavailable', error.message, 'Set up the trainer environment from Home, then try again.');
     });
-    const manager = await runManagerFor(ctx);
+    const manager = await ctx.runs();
     return { summary: await manager.start(presetRunConfig(preset, model), { preset: preset.id, baseDir: ctx.appRoot }) };
   },
-  'runs.stop': async ({ runId }, ctx) => ({ stage: await (await runManagerFor(ctx)).stop(runId) }),
+  'runs.stop': async ({ runId }, ctx) => ({ stage: await (await ctx.runs()).stop(runId) }),
   'runs.planResume': async ({ runId, overrides }, ctx) => {
     const config = await readTrainerConfig(await existingRunDir(ctx, runId));
     return planResume(config ?? {}, overrides);
   },
   'runs.resume': async ({ runId, step, overrides, gpus }, ctx) => {
-    const manager = await runManagerFor(ctx);
+    const manager = await ctx.runs();
     await existingRunDir(ctx, runId);
     return manager.resume(runId, { step, overrides, gpus, baseDir: ctx.appRoot }).catch(asApiError);
   },
   'runs.delete': async ({ runId, permanent }, ctx) => {
-    const live = (await runManagerFor(ctx)).get(runId);
+    const live = (await ctx.runs()).get(runId);
     if (live && (live.status === 'running' || live.status === 'queued')) {
       throw new ApiError('conflict', `run ${runId} is still ${live.status}; stop it first, then delete it.`, 'Stop the run first, then try again.');
     }
@@ -108,7 +82,7 @@ export const runsHandlers: HandlerMap<RunsCall> = {
     return compareRuns(ctx.runsRoot, runIds, metrics);
   },
   'runs.preflight': async ({ config, gpus, estimateGb, budgetGb }, ctx) => {
-    const manager = await runManagerFor(ctx);
+    const manager = await ctx.runs();
     // Whether ZeRO offload is a real option here, or the ladder should say what to install for it.
     const deepspeedAvailable = (await trainerDoctor()).engines.deepspeed?.available ?? false;
     return runPreflight(manager, config, { gpus, estimateGb, budgetGb, deepspeedAvailable });
