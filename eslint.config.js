@@ -2,6 +2,8 @@
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+const NO_ELECTRON = { name: 'electron', message: 'services never import electron' };
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'python-runtime/**', 'tests/artifacts/**'] },
   ...tseslint.configs.recommended,
@@ -14,7 +16,29 @@ export default tseslint.config(
     // Services are plain Node: the Electron main process is only one of their three faces.
     files: ['electron/services/**', 'electron/server/**', 'electron/cli/**', 'electron/shared/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'services never import electron' }] }],
+      'no-restricted-imports': ['error', { paths: [NO_ELECTRON] }],
+    },
+  },
+  {
+    // The layers (README "The layers"): shared < services < api < main/server/cli. A service is
+    // called by the API layer and the hosts, never the other way round (tests/unit/layers.test.ts
+    // checks every file the same way).
+    files: ['electron/services/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [NO_ELECTRON], patterns: [{ regex: '^(\\.\\./)+(api|server|main|cli|preload)(/|$)', message: 'services never import the API layer or a host (electron/api, server, main, cli)' }] },
+      ],
+    },
+  },
+  {
+    // The contract and the event schema are shared by everything, so they import nothing above them.
+    files: ['electron/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [NO_ELECTRON], patterns: [{ regex: '^(\\.\\./)+(services|api|server|main|cli|preload)(/|$)', message: 'shared never imports services, the API layer or a host' }] },
+      ],
     },
   },
   {
@@ -27,7 +51,10 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'use the typed API client (renderer/src/api)' }],
-          patterns: [{ group: ['node:*', '**/electron/services/**'], message: 'the renderer has no Node access' }],
+          patterns: [
+            { group: ['node:*', '**/electron/services/**'], message: 'the renderer has no Node access' },
+            { group: ['**/electron/api/**', '**/electron/main/**', '**/electron/server/**', '**/electron/cli/**', '**/electron/preload/**'], message: 'the renderer imports only electron/shared (the contract); it calls the host through renderer/src/api' },
+          ],
         },
       ],
     },

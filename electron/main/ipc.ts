@@ -3,10 +3,10 @@
 // of our own windows showing our own page; anything else is refused without running anything.
 import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { IPC, type ApiResult } from '../shared/bridge';
-import type { ApiContext } from '../services/api/context';
-import { dispatch } from '../services/api/dispatch';
-import { EventHub } from '../services/api/event-hub';
-import { jsonSize, MAX_REQUEST_BYTES, tooLargeMessage } from '../services/api/payload-size';
+import type { ApiContext } from '../api/context';
+import { dispatch } from '../api/dispatch';
+import { EventHub } from '../api/event-hub';
+import { jsonSize, MAX_REQUEST_BYTES, tooLargeMessage } from '../api/payload-size';
 import { APP_ORIGIN } from './app-protocol';
 
 export function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent, ourWindows: () => WebContents[]): boolean {

@@ -5,10 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { app, BrowserWindow, dialog, safeStorage, session, shell } from 'electron';
-import { createApiContext, type ApiContext } from '../services/api/context';
-import { hostFolders } from '../services/api/host-folders';
+import { createApiContext, type ApiContext } from '../api/context';
+import { hostFolders } from '../api/host-folders';
 import { cipherIsSecure, EncryptedFileSecretStore } from '../services/hub/encrypted-secret-store';
-import { runManagerFor } from '../services/runs/runs-binding';
 import { defaultDataDir } from '../services/settings/runs-root';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { registerIpc } from './ipc';
@@ -68,9 +67,10 @@ if (!app.requestSingleInstanceLock()) {
         },
       },
     });
-    // Re-attach to trainings left running by an earlier launch (or the CLI) right away, so the
-    // quit guard knows about them even before the page asks for the runs.
-    runManagerFor(ctx).catch((error: unknown) => console.error('[tunedesk] could not read the runs folder:', error));
+    // Re-attach to trainings left running by an earlier launch (or the CLI) right away, so they
+    // are watched (and runs queued before a restart wait again) before the page asks for the runs.
+    // The quit guard does not depend on it: ctx.trainings opens the run manager itself.
+    ctx.runs().catch((error: unknown) => console.error('[tunedesk] could not read the runs folder:', error));
     registerIpc(ctx, () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []));
     const quitGuard = installQuitGuard(ctx, () => mainWindow);
     mainWindow = createMainWindow(join(__dirname, 'preload.cjs'));

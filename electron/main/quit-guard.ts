@@ -2,7 +2,7 @@
 // is its own process group and writes its own run directory, so the next launch re-attaches to
 // it) or stop it cooperatively (it saves a checkpoint first). Never orphaned or killed silently.
 import { app, dialog, type BrowserWindow } from 'electron';
-import type { ApiContext, RunningTraining } from '../services/api/context';
+import type { ApiContext, RunningTraining } from '../api/context';
 
 export type QuitChoice = 'keep' | 'stop' | 'cancel';
 
@@ -43,7 +43,7 @@ export function installQuitGuard(ctx: ApiContext, window: () => BrowserWindow | 
   app.on('before-quit', intercept);
 
   async function decide(): Promise<boolean> {
-    const running = (await ctx.trainings?.running().catch(() => [])) ?? [];
+    const running = await ctx.trainings.running().catch(() => []);
     if (running.length > 0) {
       const question = quitQuestion(running);
       const options = { type: 'question' as const, ...question, defaultId: 0, cancelId: 2, noLink: true };
@@ -51,7 +51,7 @@ export function installQuitGuard(ctx: ApiContext, window: () => BrowserWindow | 
       const { response } = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
       const choice = question.choices[response] ?? 'cancel';
       if (choice === 'cancel') return false;
-      if (choice === 'stop') await Promise.all(running.map((r) => ctx.trainings!.stop(r.runId)));
+      if (choice === 'stop') await Promise.all(running.map((r) => ctx.trainings.stop(r.runId)));
     }
     await ctx.shutdown();
     return true;

@@ -2,8 +2,8 @@
 // "ready" (the client swaps streams on it); a comment line every 15 s keeps proxies and SSH
 // tunnels from closing an idle connection.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EventHub } from '../services/api/event-hub';
-import { EventHub as Hub } from '../services/api/event-hub';
+import type { EventHub } from '../api/event-hub';
+import { EventHub as Hub } from '../api/event-hub';
 
 export const HEARTBEAT_MS = 15_000;
 /** Open streams at most: a page needs one; this only stops a runaway client from exhausting us. */

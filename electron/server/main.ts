@@ -5,9 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createApiContext } from '../services/api/context';
-import { hostFolders } from '../services/api/host-folders';
-import { runManagerFor } from '../services/runs/runs-binding';
+import { createApiContext } from '../api/context';
+import { hostFolders } from '../api/host-folders';
 import { ensureRenderer } from './renderer-build';
 import { startServer } from './server';
 
@@ -46,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const ctx = createApiContext({ mode: 'browser', appRoot, version, ...folders });
   // Re-attach to trainings still running from an earlier launch or the CLI.
-  runManagerFor(ctx).catch((error: unknown) => console.error('[tunedesk] could not read the runs folder:', error));
+  ctx.runs().catch((error: unknown) => console.error('[tunedesk] could not read the runs folder:', error));
   const running = await startServer({ ctx, rendererDir: join(appRoot, 'dist', 'renderer'), port });
   // The first line is the contract with scripts and with the user: the URL, token included.
   console.log(`TuneDesk is running at ${running.url}`);
@@ -59,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   // Stopping the server never stops a training: say so, the next launch re-attaches to it.
-  const left = (await ctx.trainings?.running().catch(() => [])) ?? [];
+  const left = await ctx.trainings.running().catch(() => []);
   if (left.length) console.log(`${left.length} training(s) keep running in the background; the next launch shows them again.`);
   await running.close();
   await ctx.shutdown();

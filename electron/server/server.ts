@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ApiResult } from '../shared/bridge';
 import { SECURITY_HEADERS } from '../shared/security';
-import { httpStatusFor } from '../services/api/api-error';
-import type { ApiContext } from '../services/api/context';
-import { dispatch } from '../services/api/dispatch';
-import { MAX_REQUEST_BYTES } from '../services/api/payload-size';
+import { httpStatusFor } from '../api/api-error';
+import type { ApiContext } from '../api/context';
+import { dispatch } from '../api/dispatch';
+import { MAX_REQUEST_BYTES } from '../api/payload-size';
 import { hostAllowed, newToken, originAllowed, requestToken, sameToken, TOKEN_COOKIE } from './auth';
 import { MAX_STREAMS, openEventStream, parseTopics, streamSlotsLeft } from './event-stream';
 import { plain, serveStatic } from './static-files';

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiContext, type ApiContext } from '../../electron/services/api/context';
+import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { startServer, type RunningServer } from '../../electron/server/server';
 import { chromiumMissing, openChromium, type OpenBrowser } from '../e2e/chromium';
 

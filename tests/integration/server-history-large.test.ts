@@ -6,7 +6,7 @@ import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, realpathSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiContext, type ApiContext } from '../../electron/services/api/context';
+import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { historySettled } from '../../electron/services/runs/history-cache';
 import { startServer, type RunningServer } from '../../electron/server/server';
 

@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiContext, type ApiContext } from '../../electron/services/api/context';
+import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { processStartTime } from '../../electron/services/runs/process-tree';
 import { startServer, type RunningServer } from '../../electron/server/server';
 

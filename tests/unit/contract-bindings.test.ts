@@ -1,9 +1,12 @@
 // The one contract, checked as a whole: every call documented, strict, samplable and bound to a
 // handler; every topic documented; nothing bound that the contract does not declare.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calls, topics } from '../../electron/shared/contract';
-import { handlers } from '../../electron/services/api/handlers';
-import { pathFieldLocations } from '../../electron/services/api/path-fields';
+import type { CallSpec } from '../../electron/shared/contract/define';
+import { bindings, handlers } from '../../electron/api/handlers';
+import { pathFieldLocations } from '../../electron/api/path-fields';
 import { SAMPLE_OVERRIDES, sampleFor } from './contract-samples';
 
 const callNames = Object.keys(calls) as (keyof typeof calls)[];
@@ -22,8 +25,8 @@ describe('the contract', () => {
       it('has a doc string that says what it does', () => {
         expect(spec.doc.trim().length, `${name}: write a one-line doc`).toBeGreaterThan(15);
       });
-      it('has a handler bound in electron/services/api', () => {
-        expect(typeof (handlers as Record<string, unknown>)[name], `${name} has no binding in electron/services/api/handlers.ts`).toBe('function');
+      it('has a handler bound in electron/api', () => {
+        expect(typeof (handlers as Record<string, unknown>)[name], `${name} has no binding in electron/api/handlers.ts`).toBe('function');
       });
       it('has a strict request schema that rejects extra keys and wrong types', () => {
         const sample = SAMPLE_OVERRIDES[name] ?? sampleFor(spec.request, '/tmp/x');
@@ -39,6 +42,37 @@ describe('the contract', () => {
   it('binds nothing that the contract does not declare', () => {
     const extra = Object.keys(handlers).filter((name) => !Object.hasOwn(calls, name));
     expect(extra).toEqual([]);
+  });
+
+  describe('one binding file per contract file', () => {
+    const root = join(__dirname, '../../electron');
+    const stems = (dir: string) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => f.slice(0, -3))
+        .sort();
+    // A contract file's calls: its exported `<feature>Calls` object (define.ts, index.ts and
+    // path-field.ts declare none).
+    const contractCalls = async (stem: string): Promise<string[]> => {
+      const module = (await import(`../../electron/shared/contract/${stem}.ts`)) as Record<string, unknown>;
+      return Object.entries(module)
+        .filter(([key]) => key.endsWith('Calls'))
+        .flatMap(([, value]) => Object.keys(value as Record<string, CallSpec>))
+        .sort();
+    };
+
+    it('has a bindings/<name>.ts for each contract/<name>.ts that declares calls, and no other', async () => {
+      const withCalls: string[] = [];
+      for (const stem of stems('shared/contract')) if ((await contractCalls(stem)).length > 0) withCalls.push(stem);
+      expect(stems('api/bindings')).toEqual(withCalls);
+      expect(Object.keys(bindings).sort()).toEqual(withCalls);
+    });
+
+    for (const [stem, bound] of Object.entries(bindings)) {
+      it(`bindings/${stem}.ts binds exactly the calls of contract/${stem}.ts`, async () => {
+        expect(Object.keys(bound).sort()).toEqual(await contractCalls(stem));
+      });
+    }
   });
 
   for (const [name, spec] of Object.entries(topics)) {

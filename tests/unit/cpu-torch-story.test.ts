@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TrainerEnv } from '../../electron/shared/contract/hardware';
-import { targetDevice } from '../../electron/services/estimator/time-estimate-binding';
+import { targetDevice } from '../../electron/services/estimator/time-estimate-inputs';
 import { hardwareReport } from '../../electron/services/hardware/hardware-report';
 import { budgetFromReport } from '../../electron/services/recommend/machine-budget';
 import { recommend } from '../../electron/services/recommend/recommend';

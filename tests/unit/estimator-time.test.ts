@@ -15,7 +15,8 @@ import {
   type ComputeModel,
   type TimeEstimateInput,
 } from '../../electron/services/estimator/time-estimate';
-import { bestPastRun, countSamples, methodSpecOf, pastRuns, targetDevice, wallClockSpeed } from '../../electron/services/estimator/time-estimate-binding';
+import { bestPastRun, pastRuns, wallClockSpeed } from '../../electron/services/estimator/past-speed';
+import { countSamples, methodSpecOf, targetDevice } from '../../electron/services/estimator/time-estimate-inputs';
 import type { HardwareReport } from '../../electron/shared/contract/hardware';
 
 const plan = { samples: 1000, microBatch: 4, accumulation: 2, devices: 1, epochs: 3, maxSteps: null };

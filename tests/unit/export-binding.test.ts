@@ -5,10 +5,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiContext } from '../../electron/services/api/context';
-import { exportHandlers } from '../../electron/services/export/export-binding';
-import { predictHandlers } from '../../electron/services/predict/predict-binding';
-import type { ApiError } from '../../electron/services/api/api-error';
+import { createApiContext } from '../../electron/api/context';
+import { exportHandlers } from '../../electron/api/bindings/export';
+import { predictHandlers } from '../../electron/api/bindings/predict';
+import type { ApiError } from '../../electron/api/api-error';
 
 const base = mkdtempSync(join(tmpdir(), 'tunedesk-export-binding-'));
 const runsRoot = join(base, 'runs');

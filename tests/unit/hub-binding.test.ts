@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApiContext } from '../../electron/services/api/context';
-import { dispatch } from '../../electron/services/api/dispatch';
+import { createApiContext } from '../../electron/api/context';
+import { dispatch } from '../../electron/api/dispatch';
 import { MemorySecretStore, type SecretStore } from '../../electron/services/hub/secret-store';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
 

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiContext, type ApiContext } from '../../electron/services/api/context';
-import { dispatch } from '../../electron/services/api/dispatch';
+import { createApiContext, type ApiContext } from '../../electron/api/context';
+import { dispatch } from '../../electron/api/dispatch';
 import { convertWeights, ConvertWeightsError, resultFrom } from '../../electron/services/models/convert-weights';
 import { inspectModel } from '../../electron/services/models/inspect-model';
 import { REPO_ROOT, trainerPythonPath, type TrainerRunOptions, type TrainerRunResult } from '../../electron/services/python-env/trainer-python';

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../../electron/services/api/api-error';
-import { legacyChatglmHandlers } from '../../electron/services/models/legacy-chatglm-binding';
+import { ApiError } from '../../electron/api/api-error';
+import { legacyChatglmHandlers } from '../../electron/api/bindings/legacy-chatglm';
 import {
   agreeLegacyChatglm,
   CREATE_TIMEOUT_MS,
@@ -20,7 +20,7 @@ import {
 import { runTrainerPython, type TrainerRunOptions, type TrainerRunResult } from '../../electron/services/python-env/trainer-python';
 import { legacyChatglmReady } from '../../electron/services/recommend/recommend-service';
 import { LEGACY_ENV_VAR } from '../../electron/services/legacy-chatglm/trainer-interpreter';
-import type { ApiContext } from '../../electron/services/api/context';
+import type { ApiContext } from '../../electron/api/context';
 
 const root = mkdtempSync(join(tmpdir(), 'tunedesk-legacy-consent-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { localPath } from '../../electron/shared/contract/path-field';
-import { collectPathFields, pathFieldLocations } from '../../electron/services/api/path-fields';
+import { collectPathFields, pathFieldLocations } from '../../electron/api/path-fields';
 import { PathGuard, PathRefusedError } from '../../electron/services/paths/path-guard';
 import { loadPickedPaths, rememberPick, validatePick } from '../../electron/services/paths/picked-paths';
 

@@ -2,8 +2,8 @@
 // after the last; events that break their topic's schema never reach a subscriber; a throwing
 // listener does not starve the others.
 import { describe, expect, it, vi } from 'vitest';
-import { EventHub } from '../../electron/services/api/event-hub';
-import { jsonSize, MAX_REQUEST_BYTES } from '../../electron/services/api/payload-size';
+import { EventHub } from '../../electron/api/event-hub';
+import { jsonSize, MAX_REQUEST_BYTES } from '../../electron/api/payload-size';
 
 const line = (text: string) => ({ line: text, stream: 'stdout' as const, done: false });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { electronUnavailable } from '../../electron/main/launch';
-import { hostFolders } from '../../electron/services/api/host-folders';
+import { hostFolders } from '../../electron/api/host-folders';
 
 const base = mkdtempSync(join(tmpdir(), 'tunedesk-launch-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApiContext } from '../../electron/services/api/context';
-import { setupTrainer } from '../../electron/services/api/trainer-setup';
+import { createApiContext } from '../../electron/api/context';
+import { setupTrainer } from '../../electron/api/trainer-setup';
 
 const base = mkdtempSync(join(tmpdir(), 'tunedesk-setup-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

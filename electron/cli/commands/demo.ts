@@ -2,7 +2,7 @@
 // train it on the bundled demo data with the demo-cpu preset while showing progress, then say where
 // the checkpoint is and how to try it.
 import { parseArgs } from 'node:util';
-import { hostFolders } from '../../services/api/host-folders';
+import { hostFolders } from '../../api/host-folders';
 import { loadPresets } from '../../services/recommend/presets-store';
 import { DEMO_PRESET_ID, ensureDemoModel, presetRunConfig } from '../../services/runs/demo-setup';
 import type { TrainerConfig } from '../../services/runs/run-files';

@@ -3,7 +3,7 @@
 // gated models comes from HF_TOKEN or stdin (--token-stdin), never from an argument.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { hostFolders } from '../../services/api/host-folders';
+import { hostFolders } from '../../api/host-folders';
 import { folderNameOf, modelsDirOf } from '../../services/hub/downloads';
 import { hubEndpoint } from '../../services/hub/endpoint';
 import { runPull, type PullStep } from '../../services/hub/pull-runner';

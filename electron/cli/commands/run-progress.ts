@@ -1,7 +1,7 @@
 // Shared by the run commands (train, resume, demo, runs, stop): where runs live, and the live
 // terminal view of a run — a progress bar with loss, tokens/s and ETA on a terminal, one plain
 // line every few seconds when the output is a file or a pipe (CI logs stay readable).
-import { hostFolders } from '../../services/api/host-folders';
+import { hostFolders } from '../../api/host-folders';
 import { RunManager } from '../../services/runs/run-manager';
 import type { RunSummary } from '../../services/runs/run-summary';
 

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hostFolders } from '../../services/api/host-folders';
+import { hostFolders } from '../../api/host-folders';
 import { loadPresets } from '../../services/recommend/presets-store';
 import { trainerPythonPath } from '../../services/python-env/trainer-python';
 import { ensureDemoModel, presetRunConfig } from '../../services/runs/demo-setup';

@@ -1,6 +1,6 @@
 // The training-time estimate shown before Start: optimizer steps x tokens per step over a speed
 // measured on this machine (a previous run, the preflight probe) or, failing that, computed from
-// the device's peak. Served by electron/services/estimator/time-estimate-binding.ts.
+// the device's peak. Served by electron/api/bindings/time-estimate.ts.
 import { z } from 'zod';
 import { call } from './define';
 import { runConfigRequestSchema } from './runs';

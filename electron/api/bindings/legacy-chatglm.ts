@@ -1,8 +1,8 @@
-// Bindings for ChatGLM-6B's legacy environment: the status and the agreement (see
+// Bindings for contract/legacy-chatglm.ts: ChatGLM-6B's legacy environment, its status and the agreement (see
 // legacy-chatglm-env.ts). The agreement may run pip for minutes; it is async and never blocks.
-import { ApiError } from '../api/api-error';
-import type { HandlerMap } from '../api/handler-types';
-import { agreeLegacyChatglm, LegacyChatglmError, legacyChatglmStatus } from '../legacy-chatglm/legacy-chatglm-env';
+import { ApiError } from '../api-error';
+import type { HandlerMap } from '../handler-types';
+import { agreeLegacyChatglm, LegacyChatglmError, legacyChatglmStatus } from '../../services/legacy-chatglm/legacy-chatglm-env';
 
 /** Each reason as an API error code the transports already know. */
 const CODES: Record<LegacyChatglmError['reason'], string> = {

@@ -1,10 +1,10 @@
 // Bindings of contract/predict.ts: one generation per job, its text streamed on 'predict.tokens'.
-import { ApiError } from '../api/api-error';
-import type { HandlerMap } from '../api/handler-types';
-import { CheckpointTargetError, resolveCheckpoint } from '../export/export-service';
-import { jobsFor } from '../export/export-binding';
-import { runPredict } from './predict-service';
-import { resolveRunDir } from '../paths/run-paths';
+import { ApiError } from '../api-error';
+import type { HandlerMap } from '../handler-types';
+import { CheckpointTargetError, resolveCheckpoint } from '../../services/export/export-service';
+import { jobsFor } from '../jobs';
+import { runPredict } from '../../services/predict/predict-service';
+import { resolveRunDir } from '../../services/paths/run-paths';
 
 type PredictCall = 'predict.start' | 'predict.cancel';
 

@@ -1,7 +1,7 @@
 // Pushed events inside the host: services publish to a topic, transports (IPC windows, SSE
 // streams) subscribe. A topic can have a starter that runs when its first subscriber arrives and
 // is stopped after the last leaves, so nothing is watched while nobody looks.
-import { topics, type TopicEvent, type TopicName } from '../../shared/contract';
+import { topics, type TopicEvent, type TopicName } from '../shared/contract';
 
 type Listener = (event: unknown) => void;
 type Stop = () => void;

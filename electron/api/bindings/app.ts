@@ -1,5 +1,5 @@
 // Bindings for contract/app.ts.
-import type { HandlerMap } from './handler-types';
+import type { HandlerMap } from '../handler-types';
 
 export const appHandlers: HandlerMap<'app.info'> = {
   'app.info': (_request, ctx) => ({

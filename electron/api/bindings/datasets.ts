@@ -1,7 +1,7 @@
 // Bindings for contract/datasets.ts.
-import { checkDataset, DataCheckError } from '../datasets/data-check';
-import { ApiError } from './api-error';
-import type { HandlerMap } from './handler-types';
+import { checkDataset, DataCheckError } from '../../services/datasets/data-check';
+import { ApiError } from '../api-error';
+import type { HandlerMap } from '../handler-types';
 
 export const datasetsHandlers: HandlerMap<'datasets.check'> = {
   'datasets.check': async (request) => {

@@ -1,10 +1,10 @@
 // Bindings for contract/system.ts: picking paths (which is what makes them usable by the other
 // calls), listing the allowed folders, external links and the trainer environment set-up.
-import { PathRefusedError } from '../paths/path-guard';
-import { rememberPick, validatePick } from '../paths/picked-paths';
-import { ApiError } from './api-error';
-import type { HandlerMap } from './handler-types';
-import { setupTrainer } from './trainer-setup';
+import { PathRefusedError } from '../../services/paths/path-guard';
+import { rememberPick, validatePick } from '../../services/paths/picked-paths';
+import { ApiError } from '../api-error';
+import type { HandlerMap } from '../handler-types';
+import { setupTrainer } from '../trainer-setup';
 
 type SystemCall = 'system.pickPath' | 'system.allowedRoots' | 'system.openExternal' | 'system.setupTrainer';
 

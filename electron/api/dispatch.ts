@@ -2,9 +2,9 @@
 // request strictly, check every path field with the path guard, run the handler, and check the
 // response against the contract. Never throws: the answer is always an ApiResult envelope.
 import { z } from 'zod';
-import type { ApiResult } from '../../shared/bridge';
-import { calls, type CallName } from '../../shared/contract';
-import { PathRefusedError } from '../paths/path-guard';
+import type { ApiResult } from '../shared/bridge';
+import { calls, type CallName } from '../shared/contract';
+import { PathRefusedError } from '../services/paths/path-guard';
 import { ApiError } from './api-error';
 import type { ApiContext } from './context';
 import { handlers } from './handlers';

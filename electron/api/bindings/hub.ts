@@ -3,17 +3,17 @@
 // host's SecretStore (OS-encrypted in the desktop app, memory in browser mode) and never returned.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { ApiError } from '../api/api-error';
-import type { ApiContext } from '../api/context';
-import type { HandlerMap } from '../api/handler-types';
-import { hardwareReport } from '../hardware/hardware-report';
-import { budgetFromReport } from '../recommend/machine-budget';
-import { SettingsError } from '../settings/settings-store';
-import { catalog } from './catalog';
-import { listDownloads, modelsDirOf } from './downloads';
-import { hubEndpoint, setHubEndpoint } from './endpoint';
-import { PullBusyError, PullManager } from './pull-service';
-import { HUB_TOKEN, MemorySecretStore, tokenNote, type SecretStore } from './secret-store';
+import { ApiError } from '../api-error';
+import type { ApiContext } from '../context';
+import type { HandlerMap } from '../handler-types';
+import { hardwareReport } from '../../services/hardware/hardware-report';
+import { budgetFromReport } from '../../services/recommend/machine-budget';
+import { SettingsError } from '../../services/settings/settings-store';
+import { catalog } from '../../services/hub/catalog';
+import { listDownloads, modelsDirOf } from '../../services/hub/downloads';
+import { hubEndpoint, setHubEndpoint } from '../../services/hub/endpoint';
+import { PullBusyError, PullManager } from '../../services/hub/pull-service';
+import { HUB_TOKEN, MemorySecretStore, tokenNote, type SecretStore } from '../../services/hub/secret-store';
 
 type HubCall = 'hub.catalog' | 'hub.pull' | 'hub.cancel' | 'hub.downloads' | 'hub.tokenStatus' | 'hub.setToken' | 'hub.endpoint' | 'hub.setEndpoint';
 

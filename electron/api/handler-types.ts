@@ -1,6 +1,6 @@
 // The type of a binding from one contract call to the services.
 import type { z } from 'zod';
-import type { CallName, CallResponse, Calls } from '../../shared/contract';
+import type { CallName, CallResponse, Calls } from '../shared/contract';
 import type { ApiContext } from './context';
 
 /** The request after validation (defaults applied, paths already checked and canonical). */

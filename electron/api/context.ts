@@ -1,11 +1,15 @@
-// Everything a handler may use: folders, the path guard, the event hub, what only the desktop
-// app can do (native dialogs, the system browser), and a cache of the feature services so each
-// is built once per host. Created by the Electron main process or the browser-mode server.
+// Everything a handler may use: folders, the path guard, the event hub, the host's run manager
+// (and its trainings, for the quit guard), what only the desktop app can do (native dialogs, the
+// system browser), and a cache of the other feature services so each is built once per host. Created by the Electron main process or the browser-mode server.
 import { join, resolve } from 'node:path';
-import { PathGuard } from '../paths/path-guard';
-import { loadPickedPaths } from '../paths/picked-paths';
-import type { SecretStore } from '../hub/secret-store';
+import { PathGuard } from '../services/paths/path-guard';
+import { loadPickedPaths } from '../services/paths/picked-paths';
+import type { SecretStore } from '../services/hub/secret-store';
+import type { RunManager } from '../services/runs/run-manager';
 import { EventHub } from './event-hub';
+import { openRunManager, trainingsOf, type TrainingControl } from './host-runs';
+
+export type { RunningTraining, TrainingControl } from './host-runs';
 
 /** What only the desktop app can do; absent in browser mode. */
 export interface NativeHost {
@@ -13,19 +17,6 @@ export interface NativeHost {
   pickPath(options: { kind: 'file' | 'directory'; title?: string; defaultPath?: string }): Promise<string | null>;
   /** Opens an (already validated) https URL in the system browser. */
   openExternal(url: string): Promise<void>;
-}
-
-/** A training the host started (or re-attached to) that is still running. */
-export interface RunningTraining {
-  runId: string;
-  label: string;
-}
-
-/** What the host needs to know about trainings when it quits; provided by the runs binding. */
-export interface TrainingControl {
-  running(): Promise<RunningTraining[]>;
-  /** Asks the run to stop cooperatively (it saves a checkpoint) and resolves when it has ended. */
-  stop(runId: string): Promise<void>;
 }
 
 export interface ApiContext {
@@ -44,8 +35,13 @@ export interface ApiContext {
   native?: NativeHost;
   /** The desktop app's OS-encrypted secret storage (the Hub token); absent: kept in memory only. */
   secrets?: SecretStore;
-  /** Set by the runs binding once the run manager exists; the quit guard asks it. */
-  trainings?: TrainingControl;
+  /**
+   * The host's one run manager, opened on first use: re-attached to live runs, its updates
+   * published on 'runs.update', the runs root watched for runs started elsewhere.
+   */
+  runs(): Promise<RunManager>;
+  /** The running trainings, for the quit guard; there from the start (it opens the run manager if need be). */
+  trainings: TrainingControl;
   /** Returns the one instance of a service, building it on first use. */
   service<T>(key: string, build: () => T): T;
   /** Registers cleanup to run when the host shuts down. */
@@ -79,6 +75,7 @@ export function createApiContext(options: ApiContextOptions): ApiContext {
   const services = new Map<string, unknown>();
   const cleanups: (() => void | Promise<void>)[] = [];
   const events = new EventHub();
+  let runManager: Promise<RunManager> | null = null;
   const context: ApiContext = {
     mode: options.mode,
     version: options.version ?? '0.0.0',
@@ -88,6 +85,11 @@ export function createApiContext(options: ApiContextOptions): ApiContext {
     appRoot,
     paths,
     events,
+    runs() {
+      runManager ??= openRunManager(context);
+      return runManager;
+    },
+    trainings: trainingsOf(() => context.runs()),
     service<T>(key: string, build: () => T): T {
       if (!services.has(key)) services.set(key, build());
       return services.get(key) as T;

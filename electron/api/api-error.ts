@@ -1,5 +1,5 @@
 // Errors that handlers throw on purpose. Anything else becomes { code: 'internal' }.
-import type { ApiErrorBody } from '../../shared/bridge';
+import type { ApiErrorBody } from '../shared/bridge';
 
 export class ApiError extends Error {
   constructor(

@@ -2,8 +2,8 @@
 // the platform default. Runs: --runs-dir, then TUNEDESK_RUNS_DIR, then the settings file of that
 // data folder, then <data folder>/runs (so a fresh --data-dir is a fresh app, runs included).
 import { join, resolve } from 'node:path';
-import { defaultDataDir } from '../settings/runs-root';
-import { SettingsStore } from '../settings/settings-store';
+import { defaultDataDir } from '../services/settings/runs-root';
+import { SettingsStore } from '../services/settings/settings-store';
 
 export interface HostFolders {
   runsRoot: string;

@@ -1,7 +1,7 @@
 // Finds every localPath() field in a parsed request by walking its zod schema alongside the value,
 // so the dispatcher can check each one with the path guard, whatever the call.
 import type { z } from 'zod';
-import { pathFields, type PathFieldMeta } from '../../shared/contract/path-field';
+import { pathFields, type PathFieldMeta } from '../shared/contract/path-field';
 
 export interface PathFieldValue {
   /** Dotted location in the request, e.g. "model.path" or "files.0". */

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { CallResponse } from '../../shared/contract';
+import type { CallResponse } from '../shared/contract';
 import type { ApiContext } from './context';
 
 type SetupResult = CallResponse<'system.setupTrainer'>;
