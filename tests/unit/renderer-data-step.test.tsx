@@ -9,7 +9,7 @@ import type { DataCheckReport } from '../../electron/shared/contract/datasets';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { groupProblems } from '../../renderer/src/screens/wizard/DataReport';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
 import { stubApi } from './renderer-stub-api';
 
 const file = '/d/train.jsonl';

@@ -8,8 +8,8 @@ import { recommend } from '../../electron/services/recommend/recommend';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { MethodStep } from '../../renderer/src/screens/wizard/MethodStep';
 import { planToConfig, selectedPlanId } from '../../renderer/src/screens/wizard/method-rows';
-import { useSettingsStore } from '../../renderer/src/stores/settings-store';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
+import { useSettingsStore } from '../../renderer/src/shared-state/settings-store';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
 import { gpuBudget, SIX_B } from './recommend-fixtures';
 import { stubApi } from './renderer-stub-api';
 

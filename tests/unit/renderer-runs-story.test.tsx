@@ -11,8 +11,8 @@ import { MetricChart } from '../../renderer/src/charts/MetricChart';
 import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
 import { CompareRuns } from '../../renderer/src/screens/runs/CompareRuns';
 import { RunsScreen } from '../../renderer/src/screens/runs/RunsScreen';
-import { runningMax } from '../../renderer/src/stores/run-selectors';
-import { useRunsStore } from '../../renderer/src/stores/runs-store';
+import { runningMax } from '../../renderer/src/shared-state/run-selectors';
+import { useRunsStore } from '../../renderer/src/screens/run/runs-store';
 import { stubApi } from './renderer-stub-api';
 
 const started = (runId: string, extra: Record<string, unknown> = {}): TrainerEvent =>

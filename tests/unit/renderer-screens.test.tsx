@@ -12,8 +12,8 @@ import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
 import { MethodStep } from '../../renderer/src/screens/wizard/MethodStep';
 import { PreflightCheck } from '../../renderer/src/screens/wizard/PreflightCheck';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
-import { useRunsStore } from '../../renderer/src/stores/runs-store';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
+import { useRunsStore } from '../../renderer/src/screens/run/runs-store';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
 import { stubApi } from './renderer-stub-api';
 
 const golden = (name: string): TrainerEvent[] =>

@@ -9,8 +9,8 @@ import {
   validateDraft,
   visibleSettings,
   type RunConfigDraft,
-} from '../../renderer/src/stores/train-settings';
-import { stepBlocker } from '../../renderer/src/stores/wizard-store';
+} from '../../renderer/src/shared-state/train-settings';
+import { stepBlocker } from '../../renderer/src/screens/wizard/wizard-store';
 import { CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
 import { modelFromConfig, SIX_B } from './recommend-fixtures';
 

@@ -2,8 +2,8 @@
 // event history plus the live updates pushed by the run manager. Only in memory: live telemetry is
 // never persisted (the run directory on the host is the record).
 import { create } from 'zustand';
-import type { ClassifiedError, TrainerEvent } from '../../../electron/shared/events';
-import { applyEvents, emptyRunState, type RunLiveState, type RunStatus } from './run-events';
+import type { ClassifiedError, TrainerEvent } from '../../../../electron/shared/events';
+import { applyEvents, emptyRunState, type RunLiveState, type RunStatus } from '../../shared-state/run-events';
 
 /** What the renderer needs of the run manager's summary (a subset of services/runs RunSummary). */
 export interface RunSummaryView {
