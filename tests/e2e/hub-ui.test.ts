@@ -8,8 +8,8 @@ import { createInterface } from 'node:readline';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_DIR, trainerPythonPath } from '../../electron/services/python-env/trainer-python';
-import { chromiumMissing, openChromium, shot, type OpenBrowser } from './chromium';
-import { startWebServer, type WebServer } from './web-server';
+import { chromiumMissing, openChromium, shot, type OpenBrowser } from '../helpers/chromium';
+import { startWebServer, type WebServer } from '../helpers/web-server';
 
 const missing = chromiumMissing();
 

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, RUNTIME_DIR, trainerPythonPath } from '../../electron/services/python-env/trainer-python';
 import { chooseTrainerPython, LEGACY_ENV_VAR } from '../../electron/services/runs/legacy-chatglm';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
-import { ARTIFACTS, tinyConfig, TRAINER_ENV } from './runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
+import { ARTIFACTS, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
 
 let root = '';
 let model = '';

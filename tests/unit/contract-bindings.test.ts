@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { calls, topics } from '../../electron/shared/contract';
 import { handlers } from '../../electron/services/api/handlers';
 import { pathFieldLocations } from '../../electron/services/api/path-fields';
-import { SAMPLE_OVERRIDES, sampleFor } from './contract-samples';
+import { SAMPLE_OVERRIDES, sampleFor } from '../helpers/contract-samples';
 
 const callNames = Object.keys(calls) as (keyof typeof calls)[];
 

@@ -8,7 +8,7 @@ import { ReviewStep } from '../../renderer/src/screens/wizard/ReviewStep';
 import { formatDuration, formatEstimate } from '../../renderer/src/screens/wizard/TimeEstimate';
 import { useDataStatsStore } from '../../renderer/src/screens/wizard/data-stats-store';
 import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
-import { stubApi } from './renderer-stub-api';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 beforeEach(() => {
   useWizardStore.getState().reset();

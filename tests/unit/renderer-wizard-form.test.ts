@@ -11,8 +11,8 @@ import {
   type RunConfigDraft,
 } from '../../renderer/src/shared-state/train-settings';
 import { stepBlocker } from '../../renderer/src/screens/wizard/wizard-store';
-import { CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
-import { modelFromConfig, SIX_B } from './recommend-fixtures';
+import { CHATGLM_6B_CONFIG } from '../helpers/estimator-calibration-rows';
+import { modelFromConfig, SIX_B } from '../helpers/recommend-fixtures';
 
 const good: RunConfigDraft = {
   model_name_or_path: '/models/demo',
