@@ -7,7 +7,13 @@ import os
 import stat
 
 import pytest
-from chatglm_helpers import chatglm_config, corpus_lines, random_state_dict, train_sp_model, write_checkpoint
+from helpers.chatglm_helpers import (
+    chatglm_config,
+    corpus_lines,
+    random_state_dict,
+    train_sp_model,
+    write_checkpoint,
+)
 from test_chatglm_detect import CHATGLM_6B
 
 from tunedesk.__main__ import main as tunedesk_main

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-PYTHON_RUNTIME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON_RUNTIME = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SAMPLES = [
     ("把这句话翻译成英文：你好", "", "Hello"),

@@ -1,7 +1,7 @@
 """Tiny models of every family the GGUF writer covers (configs built here), for test_gguf_families.py.
 
 Holds no tests. Hidden 64 with head_dim 16 (rows divisible by 32, so every quant type applies),
-2 layers, the byte-level BPE tokenizer of test_export_helpers.
+2 layers, the byte-level BPE tokenizer of helpers/export_helpers.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from test_export_helpers import make_tokenizer
+
+from helpers.export_helpers import make_tokenizer
 
 FAMILY_NAMES = ("llama", "llama3", "mistral", "qwen2", "qwen3", "gemma", "phi3", "glm4", "glm")
 
