@@ -4,12 +4,15 @@ tiny configuration per family, in tiny_architecture) and checkpoints in format v
 Holds no tests itself. Checkpoints are laid out exactly as python-runtime/README.md
 "checkpoint format v1" describes (manifest.json written last), with non-zero trained
 weights, so the export code sees what the real trainer writes. Tests that need the real
-trainer call it directly (see test_export_trained.py).
+trainer's own checkpoint call train() (python -m tunedesk train, 2 steps).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -243,3 +246,29 @@ def make_full_checkpoint(run_dir: Path, base: Path) -> Path:
             p.add_(torch.randn_like(p) * 0.02)
     model.save_pretrained(ckpt / "model")
     return _finish(ckpt, run_dir, base, "all", "full")
+
+
+PYTHON_RUNTIME = Path(__file__).resolve().parents[2]
+DEMO_TRAIN = PYTHON_RUNTIME.parent / "resources" / "demo" / "train.jsonl"
+
+
+def train(model_dir: str, run_dir: Path, method: str) -> Path:
+    """A checkpoint the real trainer wrote: 2 steps of `method` on 16 demo lines; returns step-000002."""
+    data = run_dir.parent / f"{run_dir.name}-data.jsonl"
+    data.write_text(
+        "".join(DEMO_TRAIN.read_text(encoding="utf-8").splitlines(keepends=True)[:16]), encoding="utf-8"
+    )
+    args = [
+        "--train_path", str(data), "--model_name_or_path", model_dir, "--output_dir", str(run_dir),
+        "--train_type", method, "--max_steps", "2", "--save_model_step", "2", "--learning_rate", "1e-2",
+        "--per_device_train_batch_size", "4", "--max_len", "48", "--max_src_len", "24", "--warmup_ratio", "0",
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tunedesk", "train", *args],
+        cwd=PYTHON_RUNTIME, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    checkpoint = run_dir / "checkpoints" / "step-000002"
+    assert (checkpoint / "manifest.json").is_file()
+    return checkpoint
