@@ -44,7 +44,7 @@ export function samplingRequest(s: SamplingSettings): Pick<CallRequest<'predict.
 }
 
 /** The earlier turns that a new question continues: the completed exchanges, as the tuned model answered them. */
-export function chatHistory(turns: readonly ChatTurn[], which: 'tuned' | 'base' = 'tuned'): { role: 'user' | 'assistant'; content: string }[] {
+export function chatHistory(turns: readonly ChatTurn[], which: 'tuned' | 'base' = 'tuned'): NonNullable<CallRequest<'predict.start'>['history']> {
   return turns.flatMap((t) => {
     const answer = which === 'tuned' ? t.tuned : t.base;
     return answer && answer.status === 'completed' ? [{ role: 'user' as const, content: t.question }, { role: 'assistant' as const, content: answer.text }] : [];
