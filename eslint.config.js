@@ -42,6 +42,16 @@ export default tseslint.config(
     },
   },
   {
+    // Code shared by tests lives in tests/helpers/: no test imports another test folder or a test file.
+    files: ['tests/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../unit/*', '../integration/*', '../e2e/*', '../bench/*', '**/*.test'], message: 'move shared test code to tests/helpers/' }] },
+      ],
+    },
+  },
+  {
     // The renderer talks only to the typed API client, never to Node or Electron directly.
     files: ['renderer/**'],
     plugins: { 'react-hooks': reactHooks },

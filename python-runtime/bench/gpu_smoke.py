@@ -17,7 +17,13 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
-from trainer_fixtures import base_args, metric_losses, read_events, tiny_model_dir, write_data  # noqa: E402
+from helpers.trainer_fixtures import (  # noqa: E402
+    base_args,
+    metric_losses,
+    read_events,
+    tiny_model_dir,
+    write_data,
+)
 
 from tunedesk.train import main as train  # noqa: E402
 

@@ -7,8 +7,14 @@ import os
 import stat
 
 import pytest
-from chatglm_helpers import chatglm_config, corpus_lines, random_state_dict, train_sp_model, write_checkpoint
-from test_chatglm_detect import CHATGLM_6B
+from helpers.chatglm_helpers import (
+    CHATGLM_6B,
+    chatglm_config,
+    corpus_lines,
+    random_state_dict,
+    train_sp_model,
+    write_checkpoint,
+)
 
 from tunedesk.__main__ import main as tunedesk_main
 from tunedesk.chatglm import legacy

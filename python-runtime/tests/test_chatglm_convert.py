@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from chatglm_helpers import (
+from helpers.chatglm_helpers import (
     chatglm_config,
     corpus_lines,
     random_state_dict,

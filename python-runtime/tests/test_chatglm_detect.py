@@ -5,30 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.chatglm_helpers import CHATGLM_6B
 
 from tunedesk.chatglm.detect import detect_chatglm, import_hint, remote_code_files
 from tunedesk.errors import ConfigError
 from tunedesk.model_loading import check_model_dir
 
-# The published config.json of THUDM/chatglm-6b (first generation), abridged to the telling keys.
-CHATGLM_6B = {
-    "architectures": ["ChatGLMModel"],
-    "auto_map": {
-        "AutoConfig": "configuration_chatglm.ChatGLMConfig",
-        "AutoModel": "modeling_chatglm.ChatGLMForConditionalGeneration",
-    },
-    "bos_token_id": 130004,
-    "eos_token_id": 130005,
-    "gmask_token_id": 130001,
-    "hidden_size": 4096,
-    "inner_hidden_size": 16384,
-    "max_sequence_length": 2048,
-    "model_type": "chatglm",
-    "num_attention_heads": 32,
-    "num_layers": 28,
-    "position_encoding_2d": True,
-    "vocab_size": 130528,
-}
 # THUDM/chatglm3-6b's config.json, abridged.
 CHATGLM3_6B = {
     "_name_or_path": "THUDM/chatglm3-6b",

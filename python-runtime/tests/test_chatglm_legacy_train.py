@@ -2,7 +2,7 @@
 
 The model is a tiny ChatGLM-6B-shaped checkpoint whose remote code runs on transformers 5, and
 the legacy environment is a stand-in sharing the main venv's packages (see
-legacy_chatglm_fixtures.py for both, and why: the real environment cannot be built offline).
+helpers/legacy_chatglm_fixtures.py for both, and why: the real environment cannot be built offline).
 What these tests do NOT show: that the real modeling_chatglm.py runs on transformers 4.33 with
 this trainer -- that was never executed here.
 """
@@ -17,13 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from legacy_chatglm_fixtures import (
+from helpers.legacy_chatglm_fixtures import (
     legacy_env,
     make_standin_env,
     run_tunedesk,
     write_legacy_chatglm_model,
 )
-from trainer_fixtures import base_args, read_events, write_data
+from helpers.trainer_fixtures import base_args, read_events, write_data
 
 FILES = ("configuration_chatglm.py", "modeling_chatglm.py", "tokenization_chatglm.py")
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from chatglm_helpers import EN_WITHOUT_SOP_EOP, ZH, ReferenceChatGLMTokenizer, corpus_lines, train_sp_model
+from helpers.chatglm_helpers import (
+    EN_WITHOUT_SOP_EOP,
+    ZH,
+    ReferenceChatGLMTokenizer,
+    corpus_lines,
+    train_sp_model,
+)
 
 from tunedesk.chatglm.sp_model import read_sp_model
 from tunedesk.chatglm.tokenizer import build_fast_tokenizer

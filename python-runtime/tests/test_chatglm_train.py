@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from chatglm_helpers import (
+from helpers.chatglm_helpers import (
     EN_WITHOUT_SOP_EOP,
     ReferenceChatGLMTokenizer,
     chatglm_config,
@@ -15,7 +15,7 @@ from chatglm_helpers import (
     train_sp_model,
     write_checkpoint,
 )
-from trainer_fixtures import read_events, write_data
+from helpers.trainer_fixtures import read_events, write_data
 
 from tunedesk.chatglm.convert import import_chatglm
 from tunedesk.data.encode import encode_one

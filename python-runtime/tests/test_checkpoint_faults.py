@@ -17,7 +17,7 @@ import sys
 
 import pytest
 import torch
-from trainer_fixtures import base_args, read_events, tiny_model_dir, write_data
+from helpers.trainer_fixtures import base_args, read_events, tiny_model_dir, write_data
 
 from tunedesk import checkpoint_publish
 from tunedesk.checkpoint import checkpoint_name

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from trainer_fixtures import (
+from helpers.trainer_fixtures import (
     PYTHON_RUNTIME,
     base_args,
     read_events,

@@ -6,18 +6,10 @@ import json
 import shlex
 
 import pytest
+from helpers.trainer_fixtures import SEED_COMMAND
 
 from tunedesk.config import TrainConfig, build_parser, parse_config, save_run_json
 from tunedesk.errors import ConfigError
-
-# The original README's ChatGLM3 LoRA command, after `deepspeed --master_port 520 train.py`.
-SEED_COMMAND = (
-    "--train_path {data} --model_name_or_path {model} --per_device_train_batch_size 1 --max_len 1560 "
-    "--max_src_len 1024 --learning_rate 1e-4 --weight_decay 0.1 --num_train_epochs 2 "
-    "--gradient_accumulation_steps 4 --warmup_ratio 0.1 --mode glm3 --train_type lora --lora_dim 16 "
-    '--lora_alpha 64 --lora_dropout 0.1 --lora_module_name "query_key_value,dense_h_to_4h,dense_4h_to_h,dense" '
-    "--seed 1234 --ds_file ds_zero2_no_offload.json --gradient_checkpointing --show_loss_step 10 --output_dir {out}"
-)
 
 
 @pytest.fixture

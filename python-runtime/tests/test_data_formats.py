@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from chat_template_fixtures import family_tokenizer
+from helpers.chat_template_fixtures import family_tokenizer
 
 from tunedesk.data import DataValidationError, encode_records, generation_prompt, load_file, load_records
 from tunedesk.data.mode_default import default_mode

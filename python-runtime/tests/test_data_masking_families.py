@@ -8,7 +8,7 @@ message followed by its end-of-turn token.
 from __future__ import annotations
 
 import pytest
-from chat_template_fixtures import FAMILIES, family_tokenizer
+from helpers.chat_template_fixtures import FAMILIES, family_tokenizer
 
 from tunedesk.data import Record, encode_records, generation_prompt
 

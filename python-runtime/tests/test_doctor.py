@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from trainer_fixtures import PYTHON_RUNTIME
+from helpers.trainer_fixtures import PYTHON_RUNTIME
 
 from tunedesk.doctor import engine_report, render_text
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers.export_helpers import make_base_model, make_lora_checkpoint
 from safetensors.torch import load_file
-from test_export_helpers import make_base_model, make_lora_checkpoint
 
 from tunedesk.export import cli
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
-from test_export_helpers import (
+from helpers.export_helpers import (
     make_base_model,
     make_freeze_checkpoint,
     make_full_checkpoint,
     make_ptuning_checkpoint,
 )
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
 from tunedesk.export import cli
@@ -94,7 +94,7 @@ def test_ptuning_bundle_loads_with_peft_and_reproduces_training_logits(base, tmp
 
 def test_gguf_refuses_ptuning_and_unsupported_families_before_starting(tmp_path, capsys):
     glm_base = make_base_model(tmp_path / "glm-base", "glm")
-    from test_export_helpers import make_lora_checkpoint
+    from helpers.export_helpers import make_lora_checkpoint
 
     ckpt = make_lora_checkpoint(tmp_path / "run-glm", glm_base)
     config = json.loads((glm_base / "config.json").read_text())

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_export_helpers import make_base_model, make_lora_checkpoint
+from helpers.export_helpers import make_base_model, make_lora_checkpoint
 
 from tunedesk.export import cli
 from tunedesk.export.safe_write import SLEEP_HOOK_ENV, STAGING_PREFIX

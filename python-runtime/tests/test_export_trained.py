@@ -4,41 +4,16 @@ embedded demo models: LoRA on the llama and glm families, P-Tuning v2 on llama."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from helpers.export_helpers import train
 from transformers import AutoModelForCausalLM
 
 from tunedesk.export import cli
 
-PYTHON_RUNTIME = Path(__file__).resolve().parents[1]
-DEMO_TRAIN = PYTHON_RUNTIME.parent / "resources" / "demo" / "train.jsonl"
 PROBE = torch.tensor([[5, 17, 42, 99, 7, 3, 60, 11]])
-
-
-def train(model_dir: str, run_dir: Path, method: str) -> Path:
-    data = run_dir.parent / f"{run_dir.name}-data.jsonl"
-    data.write_text(
-        "".join(DEMO_TRAIN.read_text(encoding="utf-8").splitlines(keepends=True)[:16]), encoding="utf-8"
-    )
-    args = [
-        "--train_path", str(data), "--model_name_or_path", model_dir, "--output_dir", str(run_dir),
-        "--train_type", method, "--max_steps", "2", "--save_model_step", "2", "--learning_rate", "1e-2",
-        "--per_device_train_batch_size", "4", "--max_len", "48", "--max_src_len", "24", "--warmup_ratio", "0",
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "tunedesk", "train", *args],
-        cwd=PYTHON_RUNTIME, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    checkpoint = run_dir / "checkpoints" / "step-000002"
-    assert (checkpoint / "manifest.json").is_file()
-    return checkpoint
 
 
 def export(capsys, checkpoint: Path) -> tuple[Path, dict]:

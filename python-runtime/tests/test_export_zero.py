@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_export_helpers import make_base_model, write_train_data
+from helpers.export_helpers import make_base_model, write_train_data
 from transformers import AutoModelForCausalLM
 
 from tunedesk.export import cli

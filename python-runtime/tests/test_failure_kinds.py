@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 import torch
+from helpers.trainer_fixtures import base_args, read_events, tiny_model_dir, write_data
 from safetensors import SafetensorError
-from trainer_fixtures import base_args, read_events, tiny_model_dir, write_data
 
 from tunedesk import checkpoint as checkpoint_module
 from tunedesk import train as train_module

@@ -9,7 +9,7 @@ import gguf
 import numpy as np
 import pytest
 import torch
-from test_export_helpers import make_base_model, make_lora_checkpoint
+from helpers.export_helpers import make_base_model, make_lora_checkpoint
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tunedesk.export import cli

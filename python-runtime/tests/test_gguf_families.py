@@ -7,7 +7,7 @@ from __future__ import annotations
 import gguf
 import pytest
 import torch
-from gguf_family_models import FAMILY_NAMES, tiny_model, tokenizer_at
+from helpers.export_helpers import FAMILY_NAMES, tiny_model, tokenizer_at
 
 from tunedesk.export import gguf_export, gguf_keys, gguf_verify
 from tunedesk.export.gguf_quant import GGUF_TYPES

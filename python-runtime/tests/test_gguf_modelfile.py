@@ -4,8 +4,8 @@ renders (checked with a Go text/template evaluator), stop tokens, parameters, re
 from __future__ import annotations
 
 import pytest
-from go_template_mini import render
-from test_export_helpers import CHAT_TEMPLATE, make_tokenizer
+from helpers.export_helpers import CHAT_TEMPLATE, make_tokenizer
+from helpers.go_template_mini import render
 
 from tunedesk.export import modelfile
 

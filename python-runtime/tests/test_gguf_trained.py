@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import gguf
-from test_export_trained import train
+from helpers.export_helpers import train
 
 from tunedesk.export import cli
 

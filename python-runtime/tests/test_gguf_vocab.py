@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import gguf
-from chatglm_helpers import corpus_lines, train_sp_model
-from gguf_family_models import tiny_model
+from helpers.chatglm_helpers import corpus_lines, train_sp_model
+from helpers.export_helpers import tiny_model
 from tokenizers import Tokenizer, decoders, models, normalizers, trainers
 from transformers import PreTrainedTokenizerFast
 

@@ -1,4 +1,4 @@
-"""`python -m tunedesk pull` against a local fake of the Hub (tests/fake_hub.py): what is
+"""`python -m tunedesk pull` against a local fake of the Hub (tests/helpers/fake_hub.py): what is
 downloaded, progress, resume after a kill, refusals before anything is written."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_hub import GATED_TOKEN, FakeHub
+from helpers.fake_hub import GATED_TOKEN, FakeHub
 
 RUNTIME = Path(__file__).resolve().parents[1]
 
@@ -232,14 +232,14 @@ def test_sigterm_stops_and_keeps_the_partial_file(hub, tmp_path):
 def test_a_pulled_chatglm3_checkpoint_imports_with_import_chatglm(tmp_path):
     """The files pull keeps (tokenizer.model and the *.py that tell the generation, never run) are
     what import-chatglm needs; the licence and other extras stay behind."""
-    from chatglm_helpers import (
+    from helpers.chatglm_helpers import (
         chatglm_config,
         corpus_lines,
         random_state_dict,
         train_sp_model,
         write_checkpoint,
     )
-    from fake_hub import FakeRepo
+    from helpers.fake_hub import FakeRepo
 
     sp = train_sp_model(tmp_path / "sp.model", corpus_lines())
     config = chatglm_config(3, 448)

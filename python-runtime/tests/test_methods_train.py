@@ -6,7 +6,7 @@ import os
 
 import pytest
 import torch
-from trainer_fixtures import base_args, metric_losses, read_events
+from helpers.trainer_fixtures import base_args, metric_losses, read_events
 from transformers import AutoModelForCausalLM
 
 from tunedesk import train as train_module

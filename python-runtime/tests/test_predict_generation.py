@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_export_helpers import make_base_model, make_lora_checkpoint
+from helpers.export_helpers import make_base_model, make_lora_checkpoint
 
 from tunedesk import predict
 from tunedesk.data import generation_prompt

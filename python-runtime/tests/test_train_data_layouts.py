@@ -2,7 +2,7 @@
 
 import json
 
-from trainer_fixtures import base_args, read_events, run_train, subprocess_env
+from helpers.trainer_fixtures import base_args, read_events, run_train, subprocess_env
 
 
 def test_mixed_layouts_train_and_preference_data_is_refused_before_the_model(demo_model_dir, tmp_path):

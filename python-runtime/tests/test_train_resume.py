@@ -7,7 +7,7 @@ import os
 
 import pytest
 import torch
-from trainer_fixtures import base_args, read_events, tiny_model_dir, write_data
+from helpers.trainer_fixtures import base_args, read_events, tiny_model_dir, write_data
 
 from tunedesk import train as train_module
 from tunedesk.run_output import RunReporter

@@ -8,8 +8,14 @@ import shlex
 
 import pytest
 import torch
-from test_config_parse import SEED_COMMAND
-from trainer_fixtures import base_args, metric_losses, read_events, tiny_model_dir, write_data
+from helpers.trainer_fixtures import (
+    SEED_COMMAND,
+    base_args,
+    metric_losses,
+    read_events,
+    tiny_model_dir,
+    write_data,
+)
 
 from tunedesk import train as train_module
 from tunedesk.checkpoint import complete_checkpoints

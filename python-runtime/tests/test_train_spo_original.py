@@ -5,7 +5,7 @@ once, without a Python traceback."""
 
 import json
 
-from trainer_fixtures import base_args, read_events, run_train, subprocess_env
+from helpers.trainer_fixtures import base_args, read_events, run_train, subprocess_env
 
 
 def _first_lines(spo_path: str, out_path, count: int = 64) -> str:

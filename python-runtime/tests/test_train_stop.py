@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from trainer_fixtures import (
+from helpers.trainer_fixtures import (
     PYTHON_RUNTIME,
     base_args,
     read_events,

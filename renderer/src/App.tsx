@@ -2,7 +2,7 @@
 // the URL hash so a reload comes back to the same place.
 import { lazy, Suspense, useEffect } from 'react';
 import { routeHash, useRoute, type Route } from './route';
-import { applyTheme, useSettingsStore, type ThemeChoice } from './stores/settings-store';
+import { applyTheme, useSettingsStore, type ThemeChoice } from './shared-state/settings-store';
 import { HomeScreen } from './screens/HomeScreen';
 
 // Home is the first screen everyone sees: it ships in the main chunk. The others load when first

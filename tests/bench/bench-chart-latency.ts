@@ -3,9 +3,9 @@
 // dashboard draws it. The page records when each step first appears in the Loss chart.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoModel } from '../integration/runs-helpers';
-import { openChromium, shot } from '../e2e/chromium';
-import { callApi, startWebServer } from '../e2e/web-server';
+import { demoModel } from '../helpers/runs-helpers';
+import { openChromium, shot } from '../helpers/chromium';
+import { callApi, startWebServer } from '../helpers/web-server';
 
 export interface LatencyResult {
   samples: number;

@@ -6,7 +6,7 @@ import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { MetricChart } from '../../renderer/src/charts/MetricChart';
 import type { ChartLine, Domain } from '../../renderer/src/charts/chart-data';
-import { autoSmoothing, smoothEma } from '../../renderer/src/stores/run-selectors';
+import { autoSmoothing, smoothEma } from '../../renderer/src/shared-state/run-selectors';
 import '../../renderer/src/styles/app.css';
 
 const N = 100_000;

@@ -9,7 +9,7 @@ import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'vite';
 import react from '@vitejs/plugin-react';
-import { chromiumMissing, openChromium, shot } from '../e2e/chromium';
+import { chromiumMissing, openChromium, shot } from '../helpers/chromium';
 import { measureLiveLatency } from './bench-chart-latency';
 
 const root = import.meta.dirname;

@@ -10,6 +10,7 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { electronUnavailable } from '../../electron/main/launch';
 import { buildRenderer, rendererIsStale } from '../../electron/server/renderer-build';
+import { withSkipReason } from '../helpers/known-skips';
 
 const appRoot = join(__dirname, '..', '..');
 
@@ -34,7 +35,7 @@ function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
   });
 }
 
-describe.skipIf(reason !== null)('the desktop app (Electron)', () => {
+describe.skipIf(reason !== null)(withSkipReason('the desktop app (Electron)', reason), () => {
   let app: ElectronApplication;
   let page: Page;
   let dataDir: string;

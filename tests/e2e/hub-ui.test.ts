@@ -1,5 +1,5 @@
 // The wizard's "Download from the Hub" in Debian's Chromium against `npm run web` and a local fake
-// of the Hub (python-runtime/tests/fake_hub.py): the curated list with sizes and what fits, a
+// of the Hub (python-runtime/tests/helpers/fake_hub.py): the curated list with sizes and what fits, a
 // download by repo id with progress, the folder chosen and inspected when it is complete, and a
 // gated repo's token request. Screenshots go to tests/artifacts/hub-ui/.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,8 +8,8 @@ import { createInterface } from 'node:readline';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_DIR, trainerPythonPath } from '../../electron/services/python-env/trainer-python';
-import { chromiumMissing, openChromium, shot, type OpenBrowser } from './chromium';
-import { startWebServer, type WebServer } from './web-server';
+import { chromiumMissing, openChromium, shot, type OpenBrowser } from '../helpers/chromium';
+import { startWebServer, type WebServer } from '../helpers/web-server';
 
 const missing = chromiumMissing();
 
@@ -20,7 +20,7 @@ describe.skipIf(missing !== null)('Download from the Hub, in the browser', () =>
   let page: Page;
 
   beforeAll(async () => {
-    hub = spawn(trainerPythonPath(), [join(RUNTIME_DIR, 'tests', 'fake_hub.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    hub = spawn(trainerPythonPath(), [join(RUNTIME_DIR, 'tests', 'helpers', 'fake_hub.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise<number>((resolve) => createInterface({ input: hub.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port)));
     server = await startWebServer({ HF_ENDPOINT: `http://127.0.0.1:${port}`, HF_HUB_OFFLINE: '', TRANSFORMERS_OFFLINE: '', HF_TOKEN: '' });
     browser = await openChromium({ width: 1280, height: 1400 });

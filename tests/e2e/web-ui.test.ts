@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoModel } from '../integration/runs-helpers';
-import { chromiumMissing, openChromium, shot, type OpenBrowser } from './chromium';
-import { callApi, startWebServer, type WebServer } from './web-server';
+import { demoModel } from '../helpers/runs-helpers';
+import { chromiumMissing, openChromium, shot, type OpenBrowser } from '../helpers/chromium';
+import { callApi, startWebServer, type WebServer } from '../helpers/web-server';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const DEMO_DATA = join(REPO, 'resources', 'demo', 'train.jsonl');

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
-import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
+import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 let root = '';
 const env = () => ({ ...process.env, ...TRAINER_ENV, TUNEDESK_DATA_DIR: join(root, '.data') });

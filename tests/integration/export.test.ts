@@ -10,7 +10,7 @@ import { runExport, type ExportProgress } from '../../electron/services/export/e
 import { streamTrainerCommand } from '../../electron/services/export/trainer-stream';
 import { runPredict } from '../../electron/services/predict/predict-service';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
-import { demoModel } from './runs-helpers';
+import { demoModel } from '../helpers/runs-helpers';
 
 const ENV = { OMP_NUM_THREADS: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' };
 const runsRoot = mkdtempSync(join(tmpdir(), 'tunedesk-export-int-'));

@@ -1,4 +1,4 @@
-// Hub downloads end to end against a local fake of the Hub (python-runtime/tests/fake_hub.py; no
+// Hub downloads end to end against a local fake of the Hub (python-runtime/tests/helpers/fake_hub.py; no
 // network here): the runner's progress and outcome, one download at a time, cancel then resume,
 // the token from the secret store (a gated repo), and `npx tunedesk pull`.
 import { execa, type ResultPromise } from 'execa';
@@ -20,7 +20,7 @@ let server: ResultPromise | null = null;
 let endpoint = '';
 
 beforeAll(async () => {
-  server = execa(trainerPythonPath(), [join(RUNTIME_DIR, 'tests', 'fake_hub.py')], { reject: false, buffer: false });
+  server = execa(trainerPythonPath(), [join(RUNTIME_DIR, 'tests', 'helpers', 'fake_hub.py')], { reject: false, buffer: false });
   endpoint = await new Promise<string>((resolve, reject) => {
     let text = '';
     server!.stdout!.on('data', (chunk: Buffer) => {

@@ -2,7 +2,7 @@
 // exchange, sampling with temperature and top-p, streams its tokens and says how fast it was.
 import { describe, expect, it } from 'vitest';
 import { runPredict } from '../../electron/services/predict/predict-service';
-import { demoModel } from './runs-helpers';
+import { demoModel } from '../helpers/runs-helpers';
 
 const ENV = { OMP_NUM_THREADS: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' };
 

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
-import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
+import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 let root = '';
 const cli = (args: string[]) =>

@@ -10,7 +10,7 @@ import { groupMembersLinux } from '../../electron/services/runs/process-tree';
 import { deepspeedLauncherPath } from '../../electron/services/runs/launcher';
 import { readProcessInfo } from '../../electron/services/runs/run-files';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
+import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
 
 const launcher = deepspeedLauncherPath(trainerPythonPath());
 const gpuCount = (await queryNvidiaSmi({ timeoutMs: 3000 })).gpus.length;

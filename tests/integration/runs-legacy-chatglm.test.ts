@@ -6,7 +6,7 @@
 // bin/python is a symlink to the main venv's python (with its pyvenv.cfg and lib/ beside it, so
 // Python treats the folder as a venv of its own). The real environment (transformers 4.33, torch
 // 2.0.1) cannot be built offline. The model is a tiny ChatGLM-6B-shaped checkpoint whose remote code
-// runs on transformers 5 (python-runtime/tests/legacy_chatglm_fixtures.py builds both).
+// runs on transformers 5 (python-runtime/tests/helpers/legacy_chatglm_fixtures.py builds both).
 import { execa } from 'execa';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, RUNTIME_DIR, trainerPythonPath } from '../../electron/services/python-env/trainer-python';
 import { chooseTrainerPython, LEGACY_ENV_VAR } from '../../electron/services/legacy-chatglm/trainer-interpreter';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
-import { ARTIFACTS, tinyConfig, TRAINER_ENV } from './runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
+import { ARTIFACTS, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
 
 let root = '';
 let model = '';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const build = [
     'import sys; from pathlib import Path',
     "sys.path.insert(0, 'tests')",
-    'from legacy_chatglm_fixtures import make_standin_env, write_legacy_chatglm_model',
+    'from helpers.legacy_chatglm_fixtures import make_standin_env, write_legacy_chatglm_model',
     'write_legacy_chatglm_model(Path(sys.argv[1])); make_standin_env(Path(sys.argv[2]))',
   ].join('\n');
   await execa(trainerPythonPath(), ['-c', build, model, envDir], { cwd: RUNTIME_DIR, env: { OMP_NUM_THREADS: '1' } });

@@ -11,8 +11,8 @@ import { groupMembersLinux } from '../../electron/services/runs/process-tree';
 import { ResumeRefusedError } from '../../electron/services/runs/resume-rules';
 import { readProcessInfo, readRunMeta } from '../../electron/services/runs/run-files';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { ARTIFACTS, demoModel, metricSteps, tinyConfig, TRAINER_ENV, waitFor } from './runs-helpers';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
+import { ARTIFACTS, demoModel, metricSteps, tinyConfig, TRAINER_ENV, waitFor } from '../helpers/runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 let model = '';
 let root = '';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRuns } from '../../electron/services/runs/run-list';
 import { runPreflight } from '../../electron/services/runs/preflight';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
+import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
 
 let root = '';
 let model = '';

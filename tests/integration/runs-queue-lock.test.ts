@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
 import { RunManager } from '../../electron/services/runs/run-manager';
 import { acquireRunLocks, deviceLocks, releaseRunLocks } from '../../electron/services/runs/run-lock';
-import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
+import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 let root = '';
 let model = '';

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { dispatch } from '../../electron/api/dispatch';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
-import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from './runs-helpers';
-import { killLeftoverRuns } from '../unit/runs-cleanup';
+import { ARTIFACTS, demoModel, tinyConfig, TRAINER_ENV } from '../helpers/runs-helpers';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 let root = '';
 let ctx: ApiContext;

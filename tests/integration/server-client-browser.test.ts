@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { startServer, type RunningServer } from '../../electron/server/server';
-import { chromiumMissing, openChromium, type OpenBrowser } from '../e2e/chromium';
+import { chromiumMissing, openChromium, type OpenBrowser } from '../helpers/chromium';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`skipping the browser client test: ${missing}`);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { dispatch } from '../../electron/api/dispatch';
 import type { DataCheckReport } from '../../electron/shared/contract/datasets';
-import { demoModel } from './runs-helpers';
+import { demoModel } from '../helpers/runs-helpers';
 import { dataCheckArgs, parseDataCheckOutput, toReport } from '../../electron/services/datasets/data-check';
 
 let base: string;

@@ -12,7 +12,7 @@ import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { pathFieldLocations } from '../../electron/api/path-fields';
 import { MAX_STREAMS } from '../../electron/server/event-stream';
 import { startServer, type RunningServer } from '../../electron/server/server';
-import { SAMPLE_OVERRIDES, sampleFor } from '../unit/contract-samples';
+import { SAMPLE_OVERRIDES, sampleFor } from '../helpers/contract-samples';
 
 let base: string;
 let ctx: ApiContext;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiContext, type ApiContext } from '../../electron/api/context';
 import { REPO_ROOT } from '../../electron/services/python-env/trainer-python';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { killLeftoverRuns } from './runs-cleanup';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 const fakePython = join(__dirname, '..', 'fixtures', 'fake-processes', 'fake-python.sh');
 

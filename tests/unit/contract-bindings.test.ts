@@ -7,7 +7,7 @@ import { calls, topics } from '../../electron/shared/contract';
 import type { CallSpec } from '../../electron/shared/contract/define';
 import { bindings, handlers } from '../../electron/api/handlers';
 import { pathFieldLocations } from '../../electron/api/path-fields';
-import { SAMPLE_OVERRIDES, sampleFor } from './contract-samples';
+import { SAMPLE_OVERRIDES, sampleFor } from '../helpers/contract-samples';
 
 const callNames = Object.keys(calls) as (keyof typeof calls)[];
 

@@ -8,7 +8,7 @@ import { targetDevice } from '../../electron/services/estimator/time-estimate-in
 import { hardwareReport } from '../../electron/services/hardware/hardware-report';
 import { budgetFromReport } from '../../electron/services/recommend/machine-budget';
 import { recommend } from '../../electron/services/recommend/recommend';
-import { SIX_B } from './recommend-fixtures';
+import { SIX_B } from '../helpers/recommend-fixtures';
 
 const SMI = resolve(__dirname, '..', 'fixtures', 'nvidia-smi');
 const cpuTorch: TrainerEnv = {

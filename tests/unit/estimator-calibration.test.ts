@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { archFromConfig } from '../../electron/services/models/config-arch';
 import { estimate, GiB } from '../../electron/services/estimator/estimate';
-import { A40_BASE, CALIBRATION_ROWS, CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
+import { A40_BASE, CALIBRATION_ROWS, CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from '../helpers/estimator-calibration-rows';
 
 const models = {
   'chatglm-6b': archFromConfig(CHATGLM_6B_CONFIG, 'chatglm-6b/config.json'),

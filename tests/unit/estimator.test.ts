@@ -7,7 +7,7 @@ import { CHUNK_BYTES_PER_ELEMENT, CHUNK_LOGIT_ELEMENTS, logitsBytes, usesChunked
 import { estimateTable } from '../../electron/services/estimator/plans';
 import { prefixEncoderParams } from '../../electron/services/estimator/trainable-params';
 import { archFromConfig } from '../../electron/services/models/config-arch';
-import { CHATGLM2_6B_CONFIG } from './estimator-calibration-rows';
+import { CHATGLM2_6B_CONFIG } from '../helpers/estimator-calibration-rows';
 
 // Qwen2.5-7B-like config: GQA 28/4 heads, SwiGLU, untied embeddings.
 const qwen = archFromConfig(

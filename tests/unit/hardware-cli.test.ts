@@ -11,7 +11,7 @@ import { UsageError } from '../../electron/cli/command';
 import { hardwareReportSchema } from '../../electron/shared/contract/hardware';
 import { modelInfoSchema } from '../../electron/shared/contract/models';
 import { recommendationSchema } from '../../electron/shared/contract/recommend';
-import { CHATGLM2_6B_CONFIG } from './estimator-calibration-rows';
+import { CHATGLM2_6B_CONFIG } from '../helpers/estimator-calibration-rows';
 
 const ROOT = resolve(__dirname, '../..');
 const SMI = resolve(__dirname, '../fixtures/nvidia-smi');

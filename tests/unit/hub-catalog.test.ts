@@ -9,7 +9,7 @@ import { catalog, CURATED } from '../../electron/services/hub/catalog';
 import { cipherIsSecure, EncryptedFileSecretStore, type SecretCipher } from '../../electron/services/hub/encrypted-secret-store';
 import { hubEndpoint, setHubEndpoint } from '../../electron/services/hub/endpoint';
 import { outcomeFrom, pullArgv } from '../../electron/services/hub/pull-runner';
-import { CPU_ONLY, gpuBudget } from './recommend-fixtures';
+import { CPU_ONLY, gpuBudget } from '../helpers/recommend-fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tunedesk-hub-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

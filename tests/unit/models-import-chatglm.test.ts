@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importChatglm, ImportChatglmError, importTarget } from '../../electron/services/models/import-chatglm';
 import type { TrainerRunOptions, TrainerRunResult } from '../../electron/services/python-env/trainer-python';
-import { CHATGLM2_6B_CONFIG } from './estimator-calibration-rows';
+import { CHATGLM2_6B_CONFIG } from '../helpers/estimator-calibration-rows';
 
 const root = mkdtempSync(join(tmpdir(), 'tunedesk-import-chatglm-'));
 const dataDir = join(root, 'data');

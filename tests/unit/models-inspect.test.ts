@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectModel, ModelDirError } from '../../electron/services/models/inspect-model';
 import { readSafetensorsHeader } from '../../electron/services/models/safetensors-header';
-import { CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
+import { CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from '../helpers/estimator-calibration-rows';
 
 const root = mkdtempSync(join(tmpdir(), 'tunedesk-models-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -188,7 +188,7 @@ describe('config-only parameter counts match the published sizes', () => {
 
 describe('the embedded demo model, as the trainer writes it', () => {
   it('matches the parameter count torch reports, from headers and from the config alike', async () => {
-    const { demoModel } = await import('../integration/runs-helpers');
+    const { demoModel } = await import('../helpers/runs-helpers');
     const dir = await demoModel();
     const marker = JSON.parse(readFileSync(join(dir, 'tunedesk_demo.json'), 'utf8')) as { parameters: number };
     const info = await inspectModel(dir);

@@ -8,7 +8,7 @@ import { presetConfigSchema, presetSchema } from '../../electron/shared/presets'
 import { estimate } from '../../electron/services/estimator/estimate';
 import { presetMethod, presetSettings, zeroFromDsFile } from '../../electron/services/recommend/preset-plans';
 import { loadPresets, PresetError } from '../../electron/services/recommend/presets-store';
-import { SIX_B } from './recommend-fixtures';
+import { SIX_B } from '../helpers/recommend-fixtures';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tunedesk-presets-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

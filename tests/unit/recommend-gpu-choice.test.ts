@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bestGpuChoice, type GpuOption } from '../../electron/services/recommend/gpu-choice';
 import { recommend } from '../../electron/services/recommend/recommend';
 import { PLAN_CAPABILITY } from '../../electron/services/estimator/plans';
-import { GiB, gpuBudget, SIX_B } from './recommend-fixtures';
+import { GiB, gpuBudget, SIX_B } from '../helpers/recommend-fixtures';
 
 const plannerFor = (options: GpuOption[], deepspeed = true, seqLen = 512) => (gpus: number[]) => {
   const chosen = options.filter((o) => gpus.includes(o.index));

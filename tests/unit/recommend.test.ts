@@ -6,8 +6,8 @@ import type { HardwareReport } from '../../electron/shared/contract/hardware';
 import { budgetFromReport, GpuSelectionError } from '../../electron/services/recommend/machine-budget';
 import { loadPresets } from '../../electron/services/recommend/presets-store';
 import { recommend } from '../../electron/services/recommend/recommend';
-import { CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
-import { CPU_ONLY, GiB, gpuBudget, modelFromConfig, SIX_B } from './recommend-fixtures';
+import { CHATGLM2_6B_CONFIG, CHATGLM_6B_CONFIG } from '../helpers/estimator-calibration-rows';
+import { CPU_ONLY, GiB, gpuBudget, modelFromConfig, SIX_B } from '../helpers/recommend-fixtures';
 
 const run = (budget: ReturnType<typeof gpuBudget>, over: { seqLen?: number; model?: typeof SIX_B } = {}) =>
   recommendationSchema.parse(recommend({ model: over.model ?? SIX_B, budget, seqLen: over.seqLen ?? 1024, microBatch: 1 }));

@@ -9,8 +9,8 @@ import type { DataCheckReport } from '../../electron/shared/contract/datasets';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { groupProblems } from '../../renderer/src/screens/wizard/DataReport';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
-import { stubApi } from './renderer-stub-api';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 const file = '/d/train.jsonl';
 const listAnswers = [3, 7, 9, 12, 15, 21, 30, 31, 40, 41].map((line) => ({ file, line, reason: 'field "output" is a list' }));

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { parseRoute } from '../../renderer/src/route';
 import { DEMO_COMMAND, DemoButton } from '../../renderer/src/screens/wizard/DemoButton';
-import { stubApi } from './renderer-stub-api';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 afterEach(cleanup);
 

@@ -8,10 +8,10 @@ import type { LegacyChatglmStatus } from '../../electron/shared/contract/legacy-
 import { ApiProvider } from '../../renderer/src/api-context';
 import { formatBytes } from '../../renderer/src/screens/wizard/format';
 import { ModelStep } from '../../renderer/src/screens/wizard/ModelStep';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
-import { CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
-import { modelFromConfig, SIX_B } from './recommend-fixtures';
-import { StubCallError, stubApi, type StubHandlers } from './renderer-stub-api';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
+import { CHATGLM_6B_CONFIG } from '../helpers/estimator-calibration-rows';
+import { modelFromConfig, SIX_B } from '../helpers/recommend-fixtures';
+import { StubCallError, stubApi, type StubHandlers } from '../helpers/renderer-stub-api';
 
 const DIR = '/models/chatglm-6b';
 const glm1 = modelFromConfig(CHATGLM_6B_CONFIG, { dir: DIR, chatglmGeneration: 'chatglm-6b', remoteCode: { AutoModel: 'modeling_chatglm.ChatGLMForConditionalGeneration' } });

@@ -8,10 +8,10 @@ import { recommend } from '../../electron/services/recommend/recommend';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { MethodStep } from '../../renderer/src/screens/wizard/MethodStep';
 import { planToConfig, selectedPlanId } from '../../renderer/src/screens/wizard/method-rows';
-import { useSettingsStore } from '../../renderer/src/stores/settings-store';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
-import { gpuBudget, SIX_B } from './recommend-fixtures';
-import { stubApi } from './renderer-stub-api';
+import { useSettingsStore } from '../../renderer/src/shared-state/settings-store';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
+import { gpuBudget, SIX_B } from '../helpers/recommend-fixtures';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 // An 80 GiB GPU with DeepSpeed: every plan of a 6B model is on screen, most of them choosable.
 const recommendation = recommend({ model: SIX_B, budget: gpuBudget(80, 1), seqLen: 512, microBatch: 1 });

@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { ReviewStep } from '../../renderer/src/screens/wizard/ReviewStep';
 import { formatDuration, formatEstimate } from '../../renderer/src/screens/wizard/TimeEstimate';
-import { useDataStatsStore } from '../../renderer/src/stores/data-stats-store';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
-import { stubApi } from './renderer-stub-api';
+import { useDataStatsStore } from '../../renderer/src/screens/wizard/data-stats-store';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 beforeEach(() => {
   useWizardStore.getState().reset();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEventLine, type TrainerEvent } from '../../electron/shared/events';
-import { LOG_TAIL_LINES, applyEvent, applyEvents, emptyRunState } from '../../renderer/src/stores/run-events';
+import { LOG_TAIL_LINES, applyEvent, applyEvents, emptyRunState } from '../../renderer/src/shared-state/run-events';
 
 const goldenDir = join(import.meta.dirname, '..', 'fixtures', 'golden-events');
 

@@ -6,7 +6,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { RunsScreen } from '../../renderer/src/screens/runs/RunsScreen';
-import { StubCallError, stubApi, type StubHandlers } from './renderer-stub-api';
+import { StubCallError, stubApi, type StubHandlers } from '../helpers/renderer-stub-api';
 
 afterEach(cleanup);
 

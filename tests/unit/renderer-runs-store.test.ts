@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseEventLine, type TrainerEvent } from '../../electron/shared/events';
-import { applyEvents, emptyRunState } from '../../renderer/src/stores/run-events';
-import { TELEMETRY_LIMIT, eventsAfterHistory, useRunsStore, withSummary, withTelemetry, type RunSummaryView } from '../../renderer/src/stores/runs-store';
+import { applyEvents, emptyRunState } from '../../renderer/src/shared-state/run-events';
+import { TELEMETRY_LIMIT, eventsAfterHistory, useRunsStore, withSummary, withTelemetry, type RunSummaryView } from '../../renderer/src/screens/run/runs-store';
 import { telemetryCharts } from '../../renderer/src/screens/run/RunCharts';
 
 const events: TrainerEvent[] = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'golden-events', 'completed-run.jsonl'), 'utf8')

@@ -11,9 +11,9 @@ import { MetricChart } from '../../renderer/src/charts/MetricChart';
 import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
 import { CompareRuns } from '../../renderer/src/screens/runs/CompareRuns';
 import { RunsScreen } from '../../renderer/src/screens/runs/RunsScreen';
-import { runningMax } from '../../renderer/src/stores/run-selectors';
-import { useRunsStore } from '../../renderer/src/stores/runs-store';
-import { stubApi } from './renderer-stub-api';
+import { runningMax } from '../../renderer/src/shared-state/run-selectors';
+import { useRunsStore } from '../../renderer/src/screens/run/runs-store';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 const started = (runId: string, extra: Record<string, unknown> = {}): TrainerEvent =>
   ({ v: 1, ts: 1, type: 'run_started', run_id: runId, method: 'lora', engine: 'torch', model: '/m', total_steps: 40, trainable_params: 1, total_params: 2, config: {}, ...extra }) as TrainerEvent;

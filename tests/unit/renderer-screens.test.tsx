@@ -12,9 +12,9 @@ import { RunScreen } from '../../renderer/src/screens/run/RunScreen';
 import { MethodStep } from '../../renderer/src/screens/wizard/MethodStep';
 import { PreflightCheck } from '../../renderer/src/screens/wizard/PreflightCheck';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
-import { useRunsStore } from '../../renderer/src/stores/runs-store';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
-import { stubApi } from './renderer-stub-api';
+import { useRunsStore } from '../../renderer/src/screens/run/runs-store';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 const golden = (name: string): TrainerEvent[] =>
   readFileSync(join(import.meta.dirname, '..', 'fixtures', 'golden-events', name), 'utf8')

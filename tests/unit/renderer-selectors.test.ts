@@ -1,6 +1,6 @@
 // Selectors of a run: series extraction, smoothing, progress/ETA, durations.
 import { describe, expect, it } from 'vitest';
-import { emptyRunState, type MetricPoint, type RunLiveState } from '../../renderer/src/stores/run-events';
+import { emptyRunState, type MetricPoint, type RunLiveState } from '../../renderer/src/shared-state/run-events';
 import {
   autoSmoothing,
   bestLoss,
@@ -9,7 +9,7 @@ import {
   metricSeries,
   selectProgress,
   smoothEma,
-} from '../../renderer/src/stores/run-selectors';
+} from '../../renderer/src/shared-state/run-selectors';
 
 const point = (step: number, ts: number, values: MetricPoint['values']): MetricPoint => ({ step, epoch: 0, ts, values });
 

@@ -9,11 +9,11 @@ import { recommend } from '../../electron/services/recommend/recommend';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { toRunConfig } from '../../renderer/src/screens/wizard/ReviewStep';
 import { WizardScreen } from '../../renderer/src/screens/wizard/WizardScreen';
-import { useSettingsStore } from '../../renderer/src/stores/settings-store';
-import { SETTINGS, cliCommand, derivedMaxSrcLen, describeDraft, parseSettingInput, validateDraft } from '../../renderer/src/stores/train-settings';
-import { useWizardStore } from '../../renderer/src/stores/wizard-store';
-import { gpuBudget, SIX_B } from './recommend-fixtures';
-import { stubApi } from './renderer-stub-api';
+import { useSettingsStore } from '../../renderer/src/shared-state/settings-store';
+import { SETTINGS, cliCommand, derivedMaxSrcLen, describeDraft, parseSettingInput, validateDraft } from '../../renderer/src/shared-state/train-settings';
+import { useWizardStore } from '../../renderer/src/screens/wizard/wizard-store';
+import { gpuBudget, SIX_B } from '../helpers/recommend-fixtures';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 const recommendation = recommend({ model: SIX_B, budget: gpuBudget(80, 1), seqLen: 512, microBatch: 1 });
 

@@ -5,7 +5,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { TrainerSetup } from '../../renderer/src/screens/home/TrainerSetup';
-import { stubApi } from './renderer-stub-api';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 afterEach(cleanup);
 

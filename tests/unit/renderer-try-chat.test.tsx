@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiProvider } from '../../renderer/src/api-context';
 import { answerFromEvents, newAnswer, speedText } from '../../renderer/src/screens/try/chat-turns';
 import { TryScreen } from '../../renderer/src/screens/try/TryScreen';
-import { stubApi } from './renderer-stub-api';
+import { stubApi } from '../helpers/renderer-stub-api';
 
 afterEach(cleanup);
 

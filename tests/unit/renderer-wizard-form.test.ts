@@ -9,10 +9,10 @@ import {
   validateDraft,
   visibleSettings,
   type RunConfigDraft,
-} from '../../renderer/src/stores/train-settings';
-import { stepBlocker } from '../../renderer/src/stores/wizard-store';
-import { CHATGLM_6B_CONFIG } from './estimator-calibration-rows';
-import { modelFromConfig, SIX_B } from './recommend-fixtures';
+} from '../../renderer/src/shared-state/train-settings';
+import { stepBlocker } from '../../renderer/src/screens/wizard/wizard-store';
+import { CHATGLM_6B_CONFIG } from '../helpers/estimator-calibration-rows';
+import { modelFromConfig, SIX_B } from '../helpers/recommend-fixtures';
 
 const good: RunConfigDraft = {
   model_name_or_path: '/models/demo',

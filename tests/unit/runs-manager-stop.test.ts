@@ -9,7 +9,7 @@ import { listRuns } from '../../electron/services/runs/run-list';
 import { groupMembersLinux, isPidAlive } from '../../electron/services/runs/process-tree';
 import { readProcessInfo } from '../../electron/services/runs/run-files';
 import { RunManager } from '../../electron/services/runs/run-manager';
-import { killLeftoverRuns } from './runs-cleanup';
+import { killLeftoverRuns } from '../helpers/runs-cleanup';
 
 const fakePython = join(__dirname, '..', 'fixtures', 'fake-processes', 'fake-python.sh');
 

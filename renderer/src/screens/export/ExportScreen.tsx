@@ -11,7 +11,7 @@ import { useJobEvents } from '../../components/useJobEvents';
 import { navigate } from '../../route';
 import { VerificationCard } from './VerificationCard';
 
-type Dtype = 'fp32' | 'fp16' | 'bf16' | 'q8_0' | 'q5_0' | 'q4_0';
+type Dtype = NonNullable<CallRequest<'export.start'>['dtype']>;
 const GGUF_QUANTS: readonly Dtype[] = ['q8_0', 'q5_0', 'q4_0'];
 
 export function ExportScreen({ runId: initialRun, checkpoint: initialCheckpoint }: { runId?: string; checkpoint?: string }) {

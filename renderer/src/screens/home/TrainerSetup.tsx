@@ -1,6 +1,7 @@
 // The trainer's Python environment: set it up (or repair it) from here, with a progress bar and
 // the installer's own log streaming below.
 import { useEffect, useState } from 'react';
+import type { CallResponse } from '../../api';
 import { useApi } from '../../api-context';
 import { LogTail, type LogTailLine } from '../../components/LogTail';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -13,7 +14,7 @@ export function TrainerSetup({ ready, detail, onDone }: { ready: boolean | null;
   const [lines, setLines] = useState<LogTailLine[]>([]);
   // The installer's own "[tunedesk] step 1/2: ..." lines: where it is, as words and as a fraction.
   const [stage, setStage] = useState<{ text: string; fraction: number | null } | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [result, setResult] = useState<Pick<CallResponse<'system.setupTrainer'>, 'ok' | 'message'> | null>(null);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
 
   useEffect(() => {

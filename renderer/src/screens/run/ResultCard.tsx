@@ -2,7 +2,7 @@
 // reason + suggested fix) / crashed (log tail + resume from the last checkpoint).
 import type { ClassifiedError } from '../../../../electron/shared/events';
 import { LogTail } from '../../components/LogTail';
-import type { RunStatus } from '../../stores/run-events';
+import type { RunStatus } from '../../shared-state/run-events';
 
 export interface ResultCardProps {
   status: RunStatus;

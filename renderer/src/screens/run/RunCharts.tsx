@@ -3,9 +3,9 @@
 import { useMemo, useState } from 'react';
 import { MetricChart, type ChartMarker } from '../../charts/MetricChart';
 import type { ChartLine, Domain } from '../../charts/chart-data';
-import type { EvalPoint, MetricPoint } from '../../stores/run-events';
-import type { TelemetryPoint } from '../../stores/runs-store';
-import { autoSmoothing, metricSeries, runningMax, smoothEma } from '../../stores/run-selectors';
+import type { EvalPoint, MetricPoint } from '../../shared-state/run-events';
+import type { TelemetryPoint } from './runs-store';
+import { autoSmoothing, metricSeries, runningMax, smoothEma } from '../../shared-state/run-selectors';
 
 export interface RunChartsProps {
   metrics: readonly MetricPoint[];

@@ -3,7 +3,7 @@
 // the parent's curve before its own, so a resumed run keeps the story of the training.
 import { useEffect, useState } from 'react';
 import { useApi } from '../../api-context';
-import { applyEvents, emptyRunState, type MetricPoint } from '../../stores/run-events';
+import { applyEvents, emptyRunState, type MetricPoint } from '../../shared-state/run-events';
 
 export interface RunLineage {
   parent: { runId: string; checkpoint: string; step: number; metrics: MetricPoint[] } | null;

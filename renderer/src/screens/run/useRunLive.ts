@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import type { CallResponse } from '../../api';
 import { useApi } from '../../api-context';
 import { toUiError } from '../../components/useCall';
-import { useRunsStore, type RunView, type RunSummaryView } from '../../stores/runs-store';
+import { useRunsStore, type RunView, type RunSummaryView } from './runs-store';
 
 export function useRunLive(runId: string): { view: RunView | undefined; error: { message: string; hint?: string } | null } {
   const api = useApi();

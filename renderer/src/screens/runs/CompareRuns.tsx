@@ -5,7 +5,7 @@ import { MetricChart } from '../../charts/MetricChart';
 import type { ChartLine, Domain } from '../../charts/chart-data';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useCall } from '../../components/useCall';
-import { METHOD_NAMES, SETTINGS } from '../../stores/train-settings';
+import { METHOD_NAMES, SETTINGS } from '../../shared-state/train-settings';
 
 /** Metric keys as people say them, with the unit of their values. */
 export const METRIC_NAMES: Record<string, { title: string; unit?: string }> = {

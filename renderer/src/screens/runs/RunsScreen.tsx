@@ -7,7 +7,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { toUiError, useCall } from '../../components/useCall';
 import { navigate } from '../../route';
-import { formatDuration, statusWord } from '../../stores/run-selectors';
+import { formatDuration, statusWord } from '../../shared-state/run-selectors';
 import { formatBytes } from '../wizard/format';
 import { CompareRuns } from './CompareRuns';
 import { DeleteRunButton } from './DeleteRunButton';

@@ -2,6 +2,7 @@
 // generated, with temperature, top-p and max new tokens; optionally the base model answers the same
 // conversation beside it. Each answer shows that it is generating and how fast (tokens/s).
 import { useEffect, useMemo, useState } from 'react';
+import type { CallResponse } from '../../api';
 import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { toUiError, useCall } from '../../components/useCall';
@@ -205,7 +206,7 @@ const nowSeconds = () => Date.now() / 1000;
 /** The run's exports (export.list); none while loading or when the run has none. */
 function useExports(runId: string | null) {
   const api = useApi();
-  const [exports, setExports] = useState<{ runId: string; list: { name: string; path: string; kind: string | null; format: string | null; dtype: string | null }[] }>({ runId: '', list: [] });
+  const [exports, setExports] = useState<{ runId: string; list: CallResponse<'export.list'>['exports'] }>({ runId: '', list: [] });
   useEffect(() => {
     if (!runId) return;
     let cancelled = false;

@@ -1,5 +1,6 @@
 // The Try chat as data: each turn is a question and the answer being generated for it (by the tuned
 // model, and optionally by the base model for comparison). Pure helpers, unit-tested.
+import type { CallRequest } from '../../api';
 
 export interface ChatAnswer {
   jobId: string | null;
@@ -38,12 +39,12 @@ export function samplingProblems(s: SamplingSettings): Partial<Record<keyof Samp
 }
 
 /** The request fields for predict.start from the sampling settings: temperature 0 is greedy. */
-export function samplingRequest(s: SamplingSettings): { greedy: boolean; maxNewTokens: number; temperature?: number; topP?: number } {
+export function samplingRequest(s: SamplingSettings): Pick<CallRequest<'predict.start'>, 'greedy' | 'maxNewTokens' | 'temperature' | 'topP'> {
   return s.temperature === 0 ? { greedy: true, maxNewTokens: s.maxNewTokens } : { greedy: false, maxNewTokens: s.maxNewTokens, temperature: s.temperature, topP: s.topP };
 }
 
 /** The earlier turns that a new question continues: the completed exchanges, as the tuned model answered them. */
-export function chatHistory(turns: readonly ChatTurn[], which: 'tuned' | 'base' = 'tuned'): { role: 'user' | 'assistant'; content: string }[] {
+export function chatHistory(turns: readonly ChatTurn[], which: 'tuned' | 'base' = 'tuned'): NonNullable<CallRequest<'predict.start'>['history']> {
   return turns.flatMap((t) => {
     const answer = which === 'tuned' ? t.tuned : t.base;
     return answer && answer.status === 'completed' ? [{ role: 'user' as const, content: t.question }, { role: 'assistant' as const, content: answer.text }] : [];

@@ -3,7 +3,7 @@
 // them, each cut labelled with the limit that made it.
 import type { DataCheckReport } from '../../../../electron/shared/contract/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
-import type { SettingValue } from '../../stores/train-settings';
+import type { SettingValue } from '../../shared-state/train-settings';
 import { LengthHistogram } from './LengthHistogram';
 
 export interface ProblemGroup {

@@ -7,9 +7,9 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
-import { useDataStatsStore } from '../../stores/data-stats-store';
-import { effectiveMaxSrcLen } from '../../stores/train-settings';
-import { useWizardStore } from '../../stores/wizard-store';
+import { useDataStatsStore } from './data-stats-store';
+import { effectiveMaxSrcLen } from '../../shared-state/train-settings';
+import { useWizardStore } from './wizard-store';
 import { DataReport } from './DataReport';
 
 export function DataStep() {

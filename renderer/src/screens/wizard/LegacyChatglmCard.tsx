@@ -9,7 +9,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError, useCall } from '../../components/useCall';
 import { formatBytes, formatElapsed } from './format';
 import { useElapsedSeconds } from '../../components/useElapsedSeconds';
-import { useWizardStore } from '../../stores/wizard-store';
+import { useWizardStore } from './wizard-store';
 
 export function LegacyChatglmCard({ modelDir }: { modelDir: string }) {
   const api = useApi();

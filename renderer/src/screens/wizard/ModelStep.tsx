@@ -7,7 +7,7 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PathPicker } from '../../components/PathPicker';
 import { toUiError } from '../../components/useCall';
-import { useWizardStore } from '../../stores/wizard-store';
+import { useWizardStore } from './wizard-store';
 import { CONVERT_WEIGHTS_NEED, ConvertWeightsCard } from './ConvertWeightsCard';
 import { formatBytes, formatParams } from './format';
 import { HubDownloadCard } from './HubDownloadCard';

@@ -6,8 +6,8 @@ import { useApi } from '../../api-context';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
 import { toUiError } from '../../components/useCall';
-import { useWizardStore } from '../../stores/wizard-store';
-import type { RunConfigDraft } from '../../stores/train-settings';
+import { useWizardStore } from './wizard-store';
+import type { RunConfigDraft } from '../../shared-state/train-settings';
 
 type Preflight = CallResponse<'runs.preflight'>;
 

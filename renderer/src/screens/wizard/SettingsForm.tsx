@@ -1,8 +1,8 @@
 // The trainer settings of the chosen method: the basic ones for newcomers, all of them with the
 // expert switch. Each field shows its own problem next to it.
-import { useSettingsStore } from '../../stores/settings-store';
-import { SETTINGS, derivedMaxSrcLen, parseSettingInput, validateDraft, visibleSettings, type SettingSpec } from '../../stores/train-settings';
-import { useWizardStore } from '../../stores/wizard-store';
+import { useSettingsStore } from '../../shared-state/settings-store';
+import { SETTINGS, derivedMaxSrcLen, parseSettingInput, validateDraft, visibleSettings, type SettingSpec } from '../../shared-state/train-settings';
+import { useWizardStore } from './wizard-store';
 
 export function SettingsForm() {
   const draft = useWizardStore((s) => s.draft);

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import type { CallRequest, CallResponse } from '../../api';
 import { useApi } from '../../api-context';
 import { toUiError } from '../../components/useCall';
-import { useDataStatsStore } from '../../stores/data-stats-store';
+import { useDataStatsStore } from './data-stats-store';
 
 type Estimate = CallResponse<'estimator.time'>;
 export type MeasuredSpeed = NonNullable<CallRequest<'estimator.time'>['measured']>;

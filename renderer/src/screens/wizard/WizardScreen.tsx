@@ -1,6 +1,6 @@
 // The newcomer wizard: one step per screen (model, data, method, review), each with a sentence of
 // help. "Back" and "Next" are always in the same place; Next says why it is disabled.
-import { useWizardStore, WIZARD_STEPS, stepBlocker, type WizardStep } from '../../stores/wizard-store';
+import { useWizardStore, WIZARD_STEPS, stepBlocker, type WizardStep } from './wizard-store';
 import { DemoButton } from './DemoButton';
 import { DataStep } from './DataStep';
 import { MethodStep } from './MethodStep';

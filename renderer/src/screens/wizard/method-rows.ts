@@ -2,7 +2,7 @@
 // the run-configuration keys that choosing a row sets.
 import type { MethodSpec, TrainSettings } from '../../../../electron/shared/contract/estimator';
 import type { RecommendationRow } from '../../../../electron/shared/contract/recommend';
-import type { RunConfigDraft } from '../../stores/train-settings';
+import type { RunConfigDraft } from '../../shared-state/train-settings';
 
 export interface MemoryBar {
   /** Estimate as a share of the longest bar drawn (budget or largest estimate). */

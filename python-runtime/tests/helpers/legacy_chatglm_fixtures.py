@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from trainer_fixtures import PYTHON_RUNTIME, subprocess_env, tiny_model_dir
+from helpers.trainer_fixtures import PYTHON_RUNTIME, subprocess_env, tiny_model_dir
 
 CONFIGURATION = """\
 from transformers import LlamaConfig

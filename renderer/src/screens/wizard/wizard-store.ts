@@ -2,8 +2,8 @@
 // and what the host said about the chosen model and data. Derived values (can we go on? the CLI
 // command) are computed from it by the pure functions in train-settings.ts.
 import { create } from 'zustand';
-import type { ModelInfo } from '../../../electron/shared/contract/models';
-import { validateDraft, type RunConfigDraft, type SettingValue } from './train-settings';
+import type { ModelInfo } from '../../../../electron/shared/contract/models';
+import { validateDraft, type RunConfigDraft, type SettingValue } from '../../shared-state/train-settings';
 
 export const WIZARD_STEPS = ['model', 'data', 'method', 'review'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];

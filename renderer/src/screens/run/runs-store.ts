@@ -2,22 +2,19 @@
 // event history plus the live updates pushed by the run manager. Only in memory: live telemetry is
 // never persisted (the run directory on the host is the record).
 import { create } from 'zustand';
-import type { ClassifiedError, TrainerEvent } from '../../../electron/shared/events';
-import { applyEvents, emptyRunState, type RunLiveState, type RunStatus } from './run-events';
+import type { CallResponse } from '../../api';
+import type { TrainerEvent } from '../../../../electron/shared/events';
+import { applyEvents, emptyRunState, type RunLiveState, type RunStatus } from '../../shared-state/run-events';
 
-/** What the renderer needs of the run manager's summary (a subset of services/runs RunSummary). */
-export interface RunSummaryView {
-  runId: string;
-  status: Exclude<RunStatus, 'idle'>;
-  step: number;
-  totalSteps: number | null;
-  etaSeconds: number | null;
-  stepsPerSecond: number | null;
-  error: ClassifiedError | null;
-  logTail: string[];
-  lastCheckpoint: { step: number; path: string } | null;
-  telemetry?: { index: number; memUsedMb: number | null; memTotalMb: number | null; utilizationPct: number | null; temperatureC: number | null }[];
-}
+type RunSummary = CallResponse<'runs.history'>['summary'];
+
+/** What the renderer needs of the run manager's summary (a subset of the contract's run summary). */
+export type RunSummaryView = Pick<
+  RunSummary,
+  'runId' | 'status' | 'step' | 'totalSteps' | 'etaSeconds' | 'stepsPerSecond' | 'error' | 'logTail' | 'lastCheckpoint'
+> & {
+  telemetry?: Omit<RunSummary['telemetry'][number], 'powerW'>[];
+};
 
 /** One GPU reading pushed with a live update (nvidia-smi, every ~2 s), placed at the run's step. */
 export interface TelemetryPoint {

@@ -239,3 +239,24 @@ def reference_logits(
         x = x + (F.silu(gate) * up) @ sd[p + "mlp.dense_4h_to_h.weight"].T
     x = _rms_norm(x, sd["transformer.encoder.final_layernorm.weight"], eps)
     return x @ sd["transformer.output_layer.weight"].T
+
+
+# The published config.json of THUDM/chatglm-6b (first generation), abridged to the telling keys.
+CHATGLM_6B = {
+    "architectures": ["ChatGLMModel"],
+    "auto_map": {
+        "AutoConfig": "configuration_chatglm.ChatGLMConfig",
+        "AutoModel": "modeling_chatglm.ChatGLMForConditionalGeneration",
+    },
+    "bos_token_id": 130004,
+    "eos_token_id": 130005,
+    "gmask_token_id": 130001,
+    "hidden_size": 4096,
+    "inner_hidden_size": 16384,
+    "max_sequence_length": 2048,
+    "model_type": "chatglm",
+    "num_attention_heads": 32,
+    "num_layers": 28,
+    "position_encoding_2d": True,
+    "vocab_size": 130528,
+}

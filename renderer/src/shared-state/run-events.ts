@@ -2,36 +2,29 @@
 // that shows a run — the live dashboard, a finished run opened from the list, a re-attached run
 // after a page reload — folds the same events through this function, so they cannot disagree.
 // Unit-tested against tests/fixtures/golden-events/*.jsonl.
-import type { ClassifiedError, TrainerEvent } from '../../../electron/shared/events';
+import type { z } from 'zod';
+import type { runStatusSchema } from '../../../electron/shared/contract/runs';
+import type {
+  CheckpointSavedEvent,
+  ClassifiedError,
+  EvalEvent,
+  LogEvent,
+  MetricsEvent,
+  TrainerEvent,
+} from '../../../electron/shared/events';
 
 /** queued/running come from the run manager; completed/cancelled/failed from run_finished;
  * crashed only from the run manager (a process that ended without run_finished). */
-export type RunStatus = 'idle' | 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'crashed';
+export type RunStatus = 'idle' | z.infer<typeof runStatusSchema>;
 
-export interface MetricPoint {
-  step: number;
-  epoch: number;
-  ts: number;
-  values: Record<string, number | null>;
-}
+// The state keeps the fields of each event it folds, named as the event schema names them.
+export type MetricPoint = Pick<MetricsEvent, 'step' | 'epoch' | 'ts' | 'values'>;
 
-export interface EvalPoint {
-  step: number;
-  ts: number;
-  values: Record<string, number | null>;
-}
+export type EvalPoint = Pick<EvalEvent, 'step' | 'ts' | 'values'>;
 
-export interface LogLine {
-  ts: number;
-  level: 'info' | 'warning' | 'error';
-  message: string;
-}
+export type LogLine = Pick<LogEvent, 'ts' | 'level' | 'message'>;
 
-export interface CheckpointRef {
-  step: number;
-  path: string;
-  ts: number;
-}
+export type CheckpointRef = Pick<CheckpointSavedEvent, 'step' | 'path' | 'ts'>;
 
 export interface RunLiveState {
   runId: string | null;

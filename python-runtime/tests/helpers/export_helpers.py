@@ -1,29 +1,24 @@
-"""Builders for the export tests: tiny base models and checkpoints in format v1.
+"""Builders for the export tests: tiny base models of every family the GGUF writer covers (one
+tiny configuration per family, in tiny_architecture) and checkpoints in format v1.
 
 Holds no tests itself. Checkpoints are laid out exactly as python-runtime/README.md
 "checkpoint format v1" describes (manifest.json written last), with non-zero trained
 weights, so the export code sees what the real trainer writes. Tests that need the real
-trainer call it directly (see test_export_trained.py).
+trainer's own checkpoint call train() (python -m tunedesk train, 2 steps).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import (
-    AutoModelForCausalLM,
-    GlmConfig,
-    GlmForCausalLM,
-    LlamaConfig,
-    LlamaForCausalLM,
-    PreTrainedTokenizerFast,
-    Qwen2Config,
-    Qwen2ForCausalLM,
-)
+from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
 SPECIALS = ["<pad>", "<s>", "</s>"]
 CHAT_TEMPLATE = (
@@ -54,11 +49,16 @@ def make_tokenizer(out: Path) -> PreTrainedTokenizerFast:
     return fast
 
 
-def make_base_model(out: Path, family: str = "llama", seed: int = 0, tie: bool = False) -> Path:
-    """Write a tiny random base model (hidden 64, 2 layers) plus its tokenizer to `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    tokenizer = make_tokenizer(out)
-    torch.manual_seed(seed)
+# Every family the GGUF writer covers; make_base_model and tiny_model build any of them.
+FAMILY_NAMES = ("llama", "llama3", "mistral", "qwen2", "qwen3", "gemma", "phi3", "glm4", "glm")
+
+
+def tiny_architecture(family: str, tokenizer, tie: bool = False) -> torch.nn.Module:
+    """A freshly initialised tiny model of `family`: hidden 64 with head_dim 16 (rows divisible by 32,
+    so every GGUF quant type applies), 2 layers, sized to `tokenizer`. The one place the tiny
+    configurations are written down; callers seed and spread the weights as their tests need."""
+    import transformers as tf
+
     common = dict(
         vocab_size=len(tokenizer),
         hidden_size=64,
@@ -73,19 +73,41 @@ def make_base_model(out: Path, family: str = "llama", seed: int = 0, tie: bool =
         tie_word_embeddings=tie,
     )
     if family == "llama":
-        model = LlamaForCausalLM(LlamaConfig(**common))
-    elif family == "glm":
-        model = GlmForCausalLM(GlmConfig(head_dim=16, **common))
-    elif family == "qwen2":
-        model = Qwen2ForCausalLM(Qwen2Config(**common))
-    elif family == "qwen3":
-        from transformers import Qwen3Config, Qwen3ForCausalLM
+        return tf.LlamaForCausalLM(tf.LlamaConfig(**common))
+    if family == "llama3":  # Llama 3.1/3.2 RoPE scaling (original context below max positions)
+        rope = {
+            "rope_type": "llama3",
+            "rope_theta": 500000.0,
+            "factor": 8.0,
+            "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 128,
+        }
+        return tf.LlamaForCausalLM(tf.LlamaConfig(rope_parameters=rope, **common))
+    if family == "mistral":
+        return tf.MistralForCausalLM(tf.MistralConfig(head_dim=16, sliding_window=None, **common))
+    if family == "qwen2":
+        return tf.Qwen2ForCausalLM(tf.Qwen2Config(**common))
+    if family == "qwen3":  # heads * head_dim != hidden, as in Qwen3
+        return tf.Qwen3ForCausalLM(tf.Qwen3Config(head_dim=32, **common))
+    if family == "gemma":
+        common["tie_word_embeddings"] = True  # Gemma always ties (llama.cpp has no output tensor for it)
+        return tf.GemmaForCausalLM(tf.GemmaConfig(head_dim=16, **common))
+    if family == "phi3":
+        return tf.Phi3ForCausalLM(tf.Phi3Config(**common))
+    if family == "glm":  # GLM-4-9B-chat-hf, ChatGLM2/3 after import-chatglm
+        return tf.GlmForCausalLM(tf.GlmConfig(head_dim=16, **common))
+    if family == "glm4":
+        return tf.Glm4ForCausalLM(tf.Glm4Config(head_dim=16, **common))
+    raise ValueError(family)
 
-        model = Qwen3ForCausalLM(
-            Qwen3Config(head_dim=32, **common)
-        )  # heads * head_dim != hidden, as in Qwen3
-    else:
-        raise ValueError(family)
+
+def make_base_model(out: Path, family: str = "llama", seed: int = 0, tie: bool = False) -> Path:
+    """Write a tiny random base model (hidden 64, 2 layers) plus its tokenizer to `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = make_tokenizer(out)
+    torch.manual_seed(seed)
+    model = tiny_architecture(family, tokenizer, tie=tie)
     # Random init gives near-zero logits; a larger spread makes logit comparisons meaningful.
     with torch.no_grad():
         for p in model.parameters():
@@ -93,6 +115,27 @@ def make_base_model(out: Path, family: str = "llama", seed: int = 0, tie: bool =
                 p.normal_(0, 0.08)
     model.save_pretrained(out)
     return out
+
+
+def tiny_model(family: str, tokenizer, seed: int = 0, tie: bool = False) -> torch.nn.Module:
+    """A tiny model of `family` in eval mode, for the GGUF family tests (not saved)."""
+    model = tiny_architecture(family, tokenizer, tie=tie)
+    torch.manual_seed(seed)
+    # Random init gives near-zero logits; a larger spread makes logit comparisons meaningful. Norms get
+    # non-trivial values so a missing norm transform (Gemma's +1) shows in the logits.
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.08)
+            elif "norm" in name:
+                p.add_(torch.randn_like(p) * 0.1)
+            else:
+                p.normal_(0, 0.02)
+    return model.eval()
+
+
+def tokenizer_at(root: Path):
+    return make_tokenizer(root)
 
 
 def write_train_data(run_dir: Path) -> Path:
@@ -203,3 +246,29 @@ def make_full_checkpoint(run_dir: Path, base: Path) -> Path:
             p.add_(torch.randn_like(p) * 0.02)
     model.save_pretrained(ckpt / "model")
     return _finish(ckpt, run_dir, base, "all", "full")
+
+
+PYTHON_RUNTIME = Path(__file__).resolve().parents[2]
+DEMO_TRAIN = PYTHON_RUNTIME.parent / "resources" / "demo" / "train.jsonl"
+
+
+def train(model_dir: str, run_dir: Path, method: str) -> Path:
+    """A checkpoint the real trainer wrote: 2 steps of `method` on 16 demo lines; returns step-000002."""
+    data = run_dir.parent / f"{run_dir.name}-data.jsonl"
+    data.write_text(
+        "".join(DEMO_TRAIN.read_text(encoding="utf-8").splitlines(keepends=True)[:16]), encoding="utf-8"
+    )
+    args = [
+        "--train_path", str(data), "--model_name_or_path", model_dir, "--output_dir", str(run_dir),
+        "--train_type", method, "--max_steps", "2", "--save_model_step", "2", "--learning_rate", "1e-2",
+        "--per_device_train_batch_size", "4", "--max_len", "48", "--max_src_len", "24", "--warmup_ratio", "0",
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tunedesk", "train", *args],
+        cwd=PYTHON_RUNTIME, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    checkpoint = run_dir / "checkpoints" / "step-000002"
+    assert (checkpoint / "manifest.json").is_file()
+    return checkpoint
