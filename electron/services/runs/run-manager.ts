@@ -28,7 +28,7 @@ import {
   type RunParent,
   type TrainerConfig,
 } from './run-files';
-import { resolveConfigPaths } from './run-config';
+import { runJsonConfig } from './run-config';
 import { assertSafeRunId, makeRunId } from './run-id';
 import { acquireRunLocks, deviceLocks, recordTrainer, releaseRunLocks } from './run-lock';
 import { gpuSetKey, RunQueue } from './run-queue';
@@ -169,8 +169,7 @@ export class RunManager {
     const runDir = this.runDir(runId);
     await mkdir(this.options.runsRoot, { recursive: true });
     await mkdir(runDir); // fails if the run exists: a run directory is never reused
-    const trainerConfig: TrainerConfig = { ...resolveConfigPaths(config, options.baseDir ?? process.cwd()), output_dir: runDir };
-    delete trainerConfig.local_rank; // the DeepSpeed launcher sets it per rank
+    const trainerConfig = runJsonConfig(config, runDir, options.baseDir ?? process.cwd());
     const meta: RunMeta = {
       run_id: runId,
       created_at: Date.now() / 1000,
