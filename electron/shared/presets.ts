@@ -8,7 +8,7 @@ import { PTUNING_VERSIONS, TRAIN_METHODS, textChoices } from './trainer-flags';
 export const presetConfigSchema = z.strictObject({
   train_type: z.enum(TRAIN_METHODS),
   lora_dim: z.number().int().min(1).optional(),
-  lora_alpha: z.number().min(0).optional(),
+  lora_alpha: z.number().int().min(1).optional(),
   lora_dropout: z.number().min(0).max(1).optional(),
   /** Comma-separated module names; omitted = the family's usual attention projections. */
   lora_module_name: z.string().min(1).optional(),
