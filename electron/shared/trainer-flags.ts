@@ -17,7 +17,6 @@ const flagSchema = z.object({
   methods: z.array(z.string()).min(1),
 });
 export type TrainerFlag = z.infer<typeof flagSchema>;
-export type FlagValue = TrainerFlag['default'];
 
 const fileSchema = z.object({ version: z.literal(1), methods: z.array(z.string()), groups: z.array(z.string()), flags: z.array(flagSchema) });
 const file = fileSchema.parse(raw);
@@ -41,11 +40,7 @@ export const TRAIN_METHODS = checkedChoices('train_type', ['lora', 'freeze', 'pt
 export type TrainMethod = (typeof TRAIN_METHODS)[number];
 export const PTUNING_VERSIONS = checkedChoices('ptuning_version', [2, 1] as const);
 
-/** Every flag of `python -m tunedesk train`, in the trainer's order. */
-export const TRAINER_FLAGS: readonly TrainerFlag[] = file.flags;
 const byName = new Map(file.flags.map((flag) => [flag.name, flag]));
-
-export const isTrainerFlag = (name: string): boolean => byName.has(name);
 
 /** One flag's description; a name the trainer does not know is a programming error. */
 export function trainerFlag(name: string): TrainerFlag {
@@ -68,17 +63,11 @@ export function booleanDefault(name: string): boolean {
   return value;
 }
 
-/** The values a flag accepts, as the trainer lists them (strings or numbers as it compares them). */
-export function flagChoices(name: string): readonly (string | number)[] {
-  const choices = trainerFlag(name).choices;
-  if (!choices) throw new Error(`--${name} has no list of choices`);
-  return choices;
-}
-
-/** The choices of a text flag, for z.enum and selects. */
+/** The values a text flag accepts, as the trainer lists them (for z.enum and selects). */
 export function textChoices(name: string): [string, ...string[]] {
-  const choices = flagChoices(name).map(String);
-  return choices as [string, ...string[]];
+  const choices = trainerFlag(name).choices;
+  if (!choices || choices.length === 0) throw new Error(`--${name} has no list of choices`);
+  return choices.map(String) as [string, ...string[]];
 }
 
 /** Whether a flag means something for a method; flags the trainer does not know apply nowhere. */

@@ -15,7 +15,7 @@ export type WizardStep = (typeof WIZARD_STEPS)[number];
  * workstation (the trainer's 1e-3, 1024 tokens and 16 per batch are the original scripts' GPU values).
  */
 export const DEFAULT_DRAFT: RunConfigDraft = {
-  train_type: methodOf({}),
+  train_type: methodOf({}), // the trainer's default method
   learning_rate: 1e-4,
   max_len: 512,
   // null: derived from max length (train-settings effectiveMaxSrcLen), shown as the field's placeholder.
