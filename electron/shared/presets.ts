@@ -1,7 +1,8 @@
 // Presets: partial run configurations the wizard applies with one click (resources/presets/*.json).
 // `config` uses the trainer's own flag names (python-runtime/tunedesk/config.py, the original
 // ChatGLM scripts' flags), so a preset is exactly what a user could type on the command line. The
-// methods and choices come from the trainer's own description (trainer-flags.ts).
+// methods and choices come from the trainer's own description (trainer-flags.ts); the other keys'
+// types are checked against it by tests/unit/trainer-flags.test.ts.
 import { z } from 'zod';
 import { PTUNING_VERSIONS, TRAIN_METHODS, textChoices } from './trainer-flags';
 
