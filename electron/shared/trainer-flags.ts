@@ -1,25 +1,34 @@
 // The trainer's flags as the trainer itself describes them (`python -m tunedesk train --schema`,
 // committed as resources/trainer-flags.json by `npm run schema:flags`). Defaults, choices and which
 // methods a flag applies to come from here, so the app never restates config.py. Shared by the host
-// and the renderer (no Node imports).
-import { z } from 'zod';
+// and the renderer (no Node imports, and no zod: the renderer bundle stays without it).
 import raw from '../../resources/trainer-flags.json';
 
-const flagSchema = z.object({
-  name: z.string(),
-  type: z.enum(['int', 'float', 'bool', 'str']),
-  nullable: z.boolean(),
-  default: z.union([z.string(), z.number(), z.boolean(), z.null()]),
-  choices: z.array(z.union([z.string(), z.number()])).nullable(),
-  help: z.string(),
-  group: z.string(),
+/** One flag as `train --schema` describes it. */
+export interface TrainerFlag {
+  name: string;
+  type: 'int' | 'float' | 'bool' | 'str';
+  /** The flag may be omitted or null (the trainer then decides, e.g. bf16 by the device). */
+  nullable: boolean;
+  default: string | number | boolean | null;
+  choices: (string | number)[] | null;
+  help: string;
+  group: string;
   /** The methods the flag means something for; the others ignore it, so their runs leave it out. */
-  methods: z.array(z.string()).min(1),
-});
-export type TrainerFlag = z.infer<typeof flagSchema>;
+  methods: string[];
+}
 
-const fileSchema = z.object({ version: z.literal(1), methods: z.array(z.string()), groups: z.array(z.string()), flags: z.array(flagSchema) });
-const file = fileSchema.parse(raw);
+interface FlagFile {
+  version: number;
+  methods: string[];
+  groups: string[];
+  flags: TrainerFlag[];
+}
+
+// Generated and tested on both sides (test_config_flag_schema.py, trainer-flags.test.ts); a file of
+// another version is refused here rather than misread.
+const file = raw as unknown as FlagFile;
+if (file.version !== 1 || !Array.isArray(file.flags)) throw new Error(`resources/trainer-flags.json: version ${String(file.version)}, this app reads version 1`);
 
 /**
  * `values` as TypeScript literals, for where the type system needs them (a switch over the methods).

@@ -35,6 +35,21 @@ const flag = (name: string): Flag => {
 const onlyFor = (method: string) => json.flags.filter((f) => f.methods.length < json.methods.length && !f.methods.includes(method)).map((f) => f.name);
 const wrongValue = { int: 'x', float: 'x', bool: 1, str: 5 } as const;
 
+describe('resources/trainer-flags.json', () => {
+  it('has the shape trainer-flags.ts reads (it does not validate it at runtime)', () => {
+    const jsType = { int: 'number', float: 'number', bool: 'boolean', str: 'string' } as const;
+    expect(json.flags.length).toBeGreaterThan(30);
+    for (const f of json.flags) {
+      expect(Object.keys(jsType), f.name).toContain(f.type);
+      if (f.default === null) expect(f.nullable, `${f.name}: a null default on a flag that is not nullable`).toBe(true);
+      else expect(typeof f.default, f.name).toBe(jsType[f.type]);
+      for (const c of f.choices ?? []) expect(typeof c, f.name).toBe(jsType[f.type]);
+      expect(f.methods.length, f.name).toBeGreaterThan(0);
+      for (const m of f.methods) expect(json.methods, f.name).toContain(m);
+    }
+  });
+});
+
 describe('the contract schemas use the trainer flags as the trainer types them', () => {
   const shapes: Record<string, Record<string, z.ZodType>> = { preset: presetConfigSchema.shape, 'runs.start': runConfigRequestSchema.shape };
   for (const [which, shape] of Object.entries(shapes)) {
