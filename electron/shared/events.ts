@@ -2,10 +2,12 @@
 // The trainer's half is python-runtime/tunedesk/events.py; both test against
 // tests/fixtures/golden-events/. Unknown extra fields pass through (forward compatible).
 import { z } from 'zod';
+import { TRAIN_METHODS } from './trainer-flags';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
-export const methodSchema = z.enum(['freeze', 'ptuning', 'lora', 'all']);
+/** The run's train_type, as the trainer lists its methods (resources/trainer-flags.json). */
+export const methodSchema = z.enum(TRAIN_METHODS);
 export type Method = z.infer<typeof methodSchema>;
 
 export const errorKindSchema = z.enum([

@@ -1,12 +1,15 @@
 // Presets: partial run configurations the wizard applies with one click (resources/presets/*.json).
 // `config` uses the trainer's own flag names (python-runtime/tunedesk/config.py, the original
-// ChatGLM scripts' flags), so a preset is exactly what a user could type on the command line.
+// ChatGLM scripts' flags), so a preset is exactly what a user could type on the command line. The
+// methods and choices come from the trainer's own description (trainer-flags.ts); the other keys'
+// types are checked against it by tests/unit/trainer-flags.test.ts.
 import { z } from 'zod';
+import { PTUNING_VERSIONS, TRAIN_METHODS, textChoices } from './trainer-flags';
 
 export const presetConfigSchema = z.strictObject({
-  train_type: z.enum(['lora', 'freeze', 'ptuning', 'all']),
+  train_type: z.enum(TRAIN_METHODS),
   lora_dim: z.number().int().min(1).optional(),
-  lora_alpha: z.number().min(0).optional(),
+  lora_alpha: z.number().int().min(1).optional(),
   lora_dropout: z.number().min(0).max(1).optional(),
   /** Comma-separated module names; omitted = the family's usual attention projections. */
   lora_module_name: z.string().min(1).optional(),
@@ -14,7 +17,7 @@ export const presetConfigSchema = z.strictObject({
   freeze_module_name: z.string().min(1).optional(),
   pre_seq_len: z.number().int().min(1).optional(),
   prefix_projection: z.boolean().optional(),
-  ptuning_version: z.union([z.literal(1), z.literal(2)]).optional(),
+  ptuning_version: z.literal(PTUNING_VERSIONS).optional(),
   learning_rate: z.number().positive(),
   weight_decay: z.number().min(0).optional(),
   warmup_ratio: z.number().min(0).max(1).optional(),
@@ -27,7 +30,7 @@ export const presetConfigSchema = z.strictObject({
   gradient_checkpointing: z.boolean().optional(),
   /** A DeepSpeed config under resources/deepspeed/ (ZeRO stage and offload come from it). */
   ds_file: z.string().min(1).optional(),
-  device: z.enum(['auto', 'cpu', 'cuda', 'mps']).optional(),
+  device: z.enum(textChoices('device')).optional(),
   save_model_step: z.number().int().min(1).optional(),
   train_path: z.string().min(1).optional(),
   eval_path: z.string().min(1).optional(),

@@ -20,7 +20,8 @@ from tunedesk.errors import ConfigError
 
 TRAIN_TYPES = ("freeze", "ptuning", "lora", "all")
 MODES = ("glm", "glm2", "glm3")
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # and cuda:N
+PTUNING_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -126,6 +127,45 @@ class TrainConfig:
         return asdict(self)
 
 
+# What the flag schema (flag_schema.py, resources/trainer-flags.json) adds to each field: the values
+# it takes, where the app groups it, and the methods it means something for (others ignore it, so the
+# app leaves it out of their runs). A field missing from FLAG_GROUPS stops `train --schema`.
+FLAG_CHOICES: dict[str, tuple[Any, ...]] = {
+    "train_type": TRAIN_TYPES,
+    "mode": MODES,
+    "device": DEVICES,
+    "ptuning_version": PTUNING_VERSIONS,
+}
+METHOD_FLAGS: dict[str, tuple[str, ...]] = {
+    "lora_dim": ("lora",),
+    "lora_alpha": ("lora",),
+    "lora_dropout": ("lora",),
+    "lora_module_name": ("lora",),
+    "freeze_module_name": ("freeze",),
+    "trainable_layers": ("freeze",),
+    "pre_seq_len": ("ptuning",),
+    "prefix_projection": ("ptuning",),
+    "ptuning_version": ("ptuning",),
+}
+FLAG_GROUPS: dict[str, tuple[str, ...]] = {
+    "model": ("model_name_or_path", "trust_remote_code", "mode"),
+    "data": (
+        "train_path", "max_len", "max_src_len", "is_skip", "skip_bad_lines", "allow_empty_output",
+        "drop_empty_output", "eval_path", "eval_split",
+    ),
+    "method": (
+        "train_type", "lora_dim", "lora_alpha", "lora_dropout", "lora_module_name", "freeze_module_name",
+        "trainable_layers", "pre_seq_len", "prefix_projection", "ptuning_version",
+    ),
+    "optimisation": (
+        "per_device_train_batch_size", "learning_rate", "weight_decay", "num_train_epochs", "max_steps",
+        "gradient_accumulation_steps", "warmup_ratio", "max_grad_norm", "seed", "gradient_checkpointing", "packing",
+    ),
+    "device": ("device", "bf16", "fp16", "ds_file", "local_rank"),
+    "output": ("output_dir", "show_loss_step", "save_model_step", "save_total_limit", "eval_steps", "resume_from"),
+}
+
+
 # The originals declared these `store_true`; we keep that and also accept an explicit value.
 _STORE_TRUE = (
     "is_skip",
@@ -177,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", default=None, help="a run.json with the same keys; flags given here win")
+    parser.add_argument("--schema", action="store_true", help="print every flag as JSON (type, default, help, methods) and exit")
+    parser.add_argument("--schema-out", metavar="PATH", help="with or without --schema: write that JSON to PATH instead")
     docs = _field_docs()
     for field in fields(TrainConfig):
         name = field.name
@@ -344,7 +386,7 @@ def validate(config: TrainConfig, problems: list[str] | None = None) -> None:
     need(0 <= config.eval_split < 1, f"eval_split: must be in [0, 1), got {config.eval_split}")
     if config.eval_path:
         need(os.path.isfile(config.eval_path), f"eval_path: no such file: {config.eval_path}")
-    need(config.ptuning_version in (1, 2), f"ptuning_version: must be 1 or 2, got {config.ptuning_version}")
+    need(config.ptuning_version in PTUNING_VERSIONS, f"ptuning_version: must be 1 or 2, got {config.ptuning_version}")
     need(config.lora_dim >= 1, f"lora_dim: must be at least 1, got {config.lora_dim}")
     need(config.lora_alpha >= 1, f"lora_alpha: must be at least 1, got {config.lora_alpha}")
     need(0 <= config.lora_dropout < 1, f"lora_dropout: must be in [0, 1), got {config.lora_dropout}")

@@ -224,6 +224,10 @@ def _check_resume_matches(manifest: dict, config: TrainConfig) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if any(arg.startswith("--schema") for arg in argv):  # describe the flags (for the app); train nothing
+        from tunedesk.flag_schema import schema_main
+
+        return schema_main(argv)
     try:
         config = parse_config(argv)
         from tunedesk.engines.torch_engine import resolve_precision_default

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { HardwareReport } from '../../shared/contract/hardware';
 import type { ModelInfo } from '../../shared/contract/models';
 import type { MethodSpec } from '../../shared/contract/estimator';
+import { numberDefault } from '../../shared/trainer-flags';
 import { gpusButCpuTorch } from '../hardware/cpu-torch';
 import { defaultLoraTargets } from './plans';
 import { zeroFromDsFile } from '../recommend/preset-plans';
@@ -17,9 +18,9 @@ import type { ComputeModel, DeviceTarget, TrainMethod } from './time-estimate';
 export type Config = Record<string, unknown>;
 
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-// The trainer's defaults (python-runtime/tunedesk/config.py) where the configuration leaves a flag out.
-export const TRAINER_DEFAULTS = { max_len: 1024, per_device_train_batch_size: 16, gradient_accumulation_steps: 1, num_train_epochs: 1 };
-export const setting = (config: Config, key: keyof typeof TRAINER_DEFAULTS) => num(config[key]) ?? TRAINER_DEFAULTS[key];
+// The trainer's default (resources/trainer-flags.json) where the configuration leaves a flag out.
+type CountSetting = 'max_len' | 'per_device_train_batch_size' | 'gradient_accumulation_steps' | 'num_train_epochs';
+export const setting = (config: Config, key: CountSetting) => num(config[key]) ?? numberDefault(key);
 
 /** Samples in a data file: non-empty lines of JSON lines, or the length of a JSON array. */
 export async function countSamples(file: string): Promise<number | null> {
@@ -49,13 +50,13 @@ export function methodSpecOf(config: Config): MethodSpec {
       return {
         kind: 'ptuning',
         version: config.ptuning_version === 1 ? 1 : 2,
-        preSeqLen: num(config.pre_seq_len) ?? 16,
+        preSeqLen: num(config.pre_seq_len) ?? numberDefault('pre_seq_len'),
         projection: config.prefix_projection !== false,
       };
     default:
       return {
         kind: 'lora',
-        rank: num(config.lora_dim) ?? 8,
+        rank: num(config.lora_dim) ?? numberDefault('lora_dim'),
         targets: typeof config.lora_module_name === 'string' && config.lora_module_name ? config.lora_module_name.split(',') : defaultLoraTargets(),
       };
   }

@@ -2,6 +2,10 @@
 import type { MethodSpec, TrainSettings } from '../../shared/contract/estimator';
 import type { Preset } from '../../shared/presets';
 import { defaultLoraTargets } from '../estimator/plans';
+import { booleanDefault, numberDefault, PTUNING_VERSIONS } from '../../shared/trainer-flags';
+
+// Where a preset leaves a flag out, the trainer's default applies (resources/trainer-flags.json).
+const trainerPtuningVersion = PTUNING_VERSIONS.find((v) => v === numberDefault('ptuning_version')) ?? PTUNING_VERSIONS[0];
 
 /** ZeRO stage and offload from a DeepSpeed config file name (ds_zero3_offload.json, ...). */
 export function zeroFromDsFile(dsFile: string | undefined): Pick<TrainSettings, 'zeroStage' | 'offloadOptimizer' | 'offloadParams'> {
@@ -16,11 +20,11 @@ export function presetMethod(preset: Preset): MethodSpec {
   const c = preset.config;
   switch (c.train_type) {
     case 'lora':
-      return { kind: 'lora', rank: c.lora_dim ?? 8, targets: c.lora_module_name ? c.lora_module_name.split(',') : defaultLoraTargets() };
+      return { kind: 'lora', rank: c.lora_dim ?? numberDefault('lora_dim'), targets: c.lora_module_name ? c.lora_module_name.split(',') : defaultLoraTargets() };
     case 'freeze':
       return { kind: 'freeze', trainableLayers: c.trainable_layers ?? 1 };
     case 'ptuning':
-      return { kind: 'ptuning', version: c.ptuning_version ?? 2, preSeqLen: c.pre_seq_len ?? 16, projection: c.prefix_projection ?? true };
+      return { kind: 'ptuning', version: c.ptuning_version ?? trainerPtuningVersion, preSeqLen: c.pre_seq_len ?? numberDefault('pre_seq_len'), projection: c.prefix_projection ?? booleanDefault('prefix_projection') };
     case 'all':
       return { kind: 'full' };
   }

@@ -3,6 +3,7 @@
 // are made absolute here, against the place they were written relative to.
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { forMethod } from '../../shared/trainer-flags';
 import type { TrainerConfig } from './run-files';
 
 /** Config keys that hold file or directory paths. */
@@ -26,3 +27,13 @@ export function resolveConfigPaths(config: TrainerConfig, baseDir: string): Trai
 
 /** Keys the run manager owns in run.json; a user's value for them is replaced. */
 export const MANAGED_KEYS = ['output_dir', 'local_rank'] as const;
+
+/**
+ * The run.json of a new run: paths resolved against `baseDir`, the flags of other methods left out
+ * (the trainer's own list, resources/trainer-flags.json), output_dir the run's folder, and no
+ * local_rank (the DeepSpeed launcher sets it per rank).
+ */
+export function runJsonConfig(config: TrainerConfig, runDir: string, baseDir: string): TrainerConfig {
+  const { local_rank: _rank, ...out } = forMethod(resolveConfigPaths(config, baseDir));
+  return { ...out, output_dir: runDir };
+}

@@ -12,7 +12,7 @@ import { LiveFanout, type RunListener } from './live-fanout';
 import type { StopStage } from './process-tree';
 import { planResume, ResumeRefusedError, type ResumePlan } from './resume-rules';
 import { readRunMeta, readTrainerConfig, runFiles, writeJsonAtomic, type RunMeta, type RunParent, type TrainerConfig } from './run-files';
-import { resolveConfigPaths } from './run-config';
+import { runJsonConfig } from './run-config';
 import { makeRunId, runDirOf } from './run-id';
 import { launchQueued, launchRun } from './run-launch';
 import type { ResumeOptions, RunCore, RunManagerOptions, StartOptions } from './run-manager-types';
@@ -95,8 +95,7 @@ export class RunManager {
     const runDir = this.runDir(runId);
     await mkdir(core.options.runsRoot, { recursive: true });
     await mkdir(runDir); // fails if the run exists: a run directory is never reused
-    const trainerConfig: TrainerConfig = { ...resolveConfigPaths(config, options.baseDir ?? process.cwd()), output_dir: runDir };
-    delete trainerConfig.local_rank; // the DeepSpeed launcher sets it per rank
+    const trainerConfig = runJsonConfig(config, runDir, options.baseDir ?? process.cwd());
     const meta: RunMeta = {
       run_id: runId,
       created_at: Date.now() / 1000,

@@ -11,7 +11,10 @@ const gpus = z.array(z.number().int().min(0).max(255)).max(64);
 
 export const runStatusSchema = z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'crashed']);
 
-/** A run configuration in the trainer's own flag names (`python -m tunedesk train --help`). */
+/**
+ * A run configuration in the trainer's own flag names (`python -m tunedesk train --help`). Bounds are
+ * the app's; names, types and choices agree with resources/trainer-flags.json (tests/unit/trainer-flags.test.ts).
+ */
 export const runConfigRequestSchema = z.strictObject({
   ...presetConfigSchema.shape,
   train_path: localPath({ must: 'exist', kind: 'file' }),

@@ -1,6 +1,16 @@
-// The trainer's settings as the wizard shows them: label, one line of help, type and whether a
+// The trainer's settings as the wizard shows them: label, one line of help, bounds and whether a
 // newcomer sees it. Keys are the trainer's own flags (python-runtime/tunedesk/config.py), so the
-// run configuration the app sends and the CLI command it shows use the same names.
+// run configuration the app sends and the CLI command it shows use the same names. A setting's
+// type, choices, methods and defaults come from the trainer's description of its flags
+// (electron/shared/trainer-flags.ts); label, help and bounds are the wizard's words.
+import {
+  isMethodOnly,
+  numberDefault,
+  PTUNING_VERSIONS,
+  TRAIN_METHODS,
+  trainerFlag,
+} from '../../../electron/shared/trainer-flags';
+
 export type SettingValue = string | number | boolean | null;
 export type RunConfigDraft = Record<string, SettingValue>;
 
@@ -16,11 +26,23 @@ export interface SettingSpec {
   max?: number;
   /** Shown to newcomers; the rest only with the expert switch on. */
   basic?: boolean;
-  /** Only meaningful for these methods. */
+  /** Only meaningful for these methods (the trainer's list; absent: every method). */
   methods?: readonly string[];
 }
 
-export const METHODS = ['lora', 'freeze', 'ptuning', 'all'] as const;
+type SettingWords = Pick<SettingSpec, 'key' | 'label' | 'help' | 'min' | 'above' | 'max' | 'basic'>;
+
+/** A wizard setting: the wizard's words and bounds, the trainer's type, choices and methods. */
+function setting(words: SettingWords): SettingSpec {
+  const flag = trainerFlag(words.key);
+  // P-Tuning v2 first: it is the trainer's default, and a select shows its first option when empty.
+  const listed = flag.name === 'ptuning_version' ? PTUNING_VERSIONS : flag.choices;
+  const choices = listed ? [...(flag.nullable ? [''] : []), ...listed.map(String)] : undefined;
+  const type = choices ? 'choice' : flag.type === 'str' ? 'text' : flag.type;
+  return { ...words, type, ...(choices ? { choices } : {}), ...(isMethodOnly(flag.name) ? { methods: flag.methods } : {}) };
+}
+
+export const METHODS = TRAIN_METHODS;
 export const METHOD_NAMES: Record<string, string> = {
   lora: 'LoRA',
   freeze: 'Freeze (train the last layers only)',
@@ -29,39 +51,39 @@ export const METHOD_NAMES: Record<string, string> = {
 };
 
 export const SETTINGS: readonly SettingSpec[] = [
-  { key: 'num_train_epochs', label: 'Epochs', help: 'How many times to go through the data.', type: 'int', min: 1, max: 1000, basic: true },
-  { key: 'max_steps', label: 'Max steps', help: 'Stop after this many optimizer steps (empty: all epochs).', type: 'int', min: 1, max: 100_000_000 },
-  { key: 'learning_rate', label: 'Learning rate', help: 'Step size; too high makes the loss explode.', type: 'float', min: 0, above: true, max: 10, basic: true },
-  { key: 'max_len', label: 'Max length (tokens)', help: 'Longer samples are cut; longer costs memory.', type: 'int', min: 8, max: 131072, basic: true },
-  { key: 'max_src_len', label: 'Max prompt length', help: 'Tokens kept from the prompt part; must leave room for the answer.', type: 'int', min: 1, max: 131072, basic: true },
-  { key: 'per_device_train_batch_size', label: 'Batch size per device', help: 'Samples per step on each device.', type: 'int', min: 1, max: 4096, basic: true },
-  { key: 'gradient_accumulation_steps', label: 'Gradient accumulation', help: 'Micro-batches per optimizer step.', type: 'int', min: 1, max: 4096 },
-  { key: 'weight_decay', label: 'Weight decay', help: 'AdamW weight decay (honoured, unlike the original scripts).', type: 'float', min: 0, max: 1 },
-  { key: 'warmup_ratio', label: 'Warm-up ratio', help: 'Share of steps spent ramping the learning rate up.', type: 'float', min: 0, max: 1 },
-  { key: 'max_grad_norm', label: 'Gradient clipping', help: 'Largest gradient norm before clipping.', type: 'float', min: 0, max: 1_000_000 },
-  { key: 'gradient_checkpointing', label: 'Gradient checkpointing', help: 'Recompute activations: much less memory, about 30% slower.', type: 'bool', basic: true },
-  { key: 'save_model_step', label: 'Save every N steps', help: 'A checkpoint every N steps (empty: at the end).', type: 'int', min: 1, max: 100_000_000 },
-  { key: 'save_total_limit', label: 'Keep last N checkpoints', help: 'Older checkpoints are removed.', type: 'int', min: 1, max: 10_000 },
-  { key: 'show_loss_step', label: 'Report every N steps', help: 'How often the loss is logged to train.log.', type: 'int', min: 1, max: 100_000_000 },
-  { key: 'seed', label: 'Seed', help: 'Same seed, same data order and initialisation.', type: 'int', min: 0, max: 4_294_967_295 },
-  { key: 'mode', label: 'Prompt template', help: 'glm/glm2/glm3 for the ChatGLM line; empty: the tokenizer’s chat template.', type: 'choice', choices: ['', 'glm', 'glm2', 'glm3'] },
-  { key: 'is_skip', label: 'Drop over-long samples', help: 'Skip samples longer than max length instead of cutting them.', type: 'bool' },
-  { key: 'skip_bad_lines', label: 'Skip bad data lines', help: 'Train on the valid lines; the bad ones are counted and listed.', type: 'bool' },
-  { key: 'drop_empty_output', label: 'Leave out empty answers', help: 'Samples whose answer is empty are trained by default (the original scripts did); this leaves them out.', type: 'bool' },
-  { key: 'eval_split', label: 'Eval split', help: 'Share of the data held out for eval loss (0: none).', type: 'float', min: 0, max: 0.5 },
-  { key: 'bf16', label: 'bf16', help: 'bfloat16 mixed precision where the device supports it.', type: 'bool' },
-  { key: 'fp16', label: 'fp16', help: 'float16 mixed precision (GPU).', type: 'bool' },
-  { key: 'device', label: 'Device', help: 'auto picks the GPU when torch can use one.', type: 'choice', choices: ['auto', 'cuda', 'cpu', 'mps'] },
-  { key: 'ds_file', label: 'DeepSpeed config', help: 'A ZeRO config file (resources/deepspeed/ has ZeRO-2, ZeRO-3 and ZeRO-3 offload); empty: one device, no DeepSpeed.', type: 'text', methods: ['all', 'freeze', 'lora', 'ptuning'] },
-  { key: 'lora_dim', label: 'LoRA rank', help: 'Size of the low-rank update; 8–64 is usual.', type: 'int', min: 1, max: 1024, basic: true, methods: ['lora'] },
-  { key: 'lora_alpha', label: 'LoRA alpha', help: 'Scale of the update (often 2–4× the rank).', type: 'int', min: 1, max: 65_536, methods: ['lora'] },
-  { key: 'lora_dropout', label: 'LoRA dropout', help: 'Dropout on the LoRA path.', type: 'float', min: 0, max: 0.9, methods: ['lora'] },
-  { key: 'lora_module_name', label: 'LoRA target modules', help: 'Comma-separated module names; empty: the family’s default.', type: 'text', methods: ['lora'] },
-  { key: 'trainable_layers', label: 'Trainable layers', help: 'Train only the last N transformer blocks.', type: 'int', min: 1, max: 1000, basic: true, methods: ['freeze'] },
-  { key: 'freeze_module_name', label: 'Trainable module names', help: 'The original scripts’ list (e.g. "layers.27.,layers.26.").', type: 'text', methods: ['freeze'] },
-  { key: 'pre_seq_len', label: 'Prefix length', help: 'Number of trainable virtual tokens.', type: 'int', min: 1, max: 1024, basic: true, methods: ['ptuning'] },
-  { key: 'prefix_projection', label: 'Prefix projection', help: 'An MLP over the prefix (more memory, sometimes better).', type: 'bool', methods: ['ptuning'] },
-  { key: 'ptuning_version', label: 'P-Tuning version', help: 'v2: a prefix on every layer; v1: on the input embeddings only.', type: 'choice', choices: ['2', '1'], methods: ['ptuning'] },
+  setting({ key: 'num_train_epochs', label: 'Epochs', help: 'How many times to go through the data.', min: 1, max: 1000, basic: true }),
+  setting({ key: 'max_steps', label: 'Max steps', help: 'Stop after this many optimizer steps (empty: all epochs).', min: 1, max: 100_000_000 }),
+  setting({ key: 'learning_rate', label: 'Learning rate', help: 'Step size; too high makes the loss explode.', min: 0, above: true, max: 10, basic: true }),
+  setting({ key: 'max_len', label: 'Max length (tokens)', help: 'Longer samples are cut; longer costs memory.', min: 8, max: 131072, basic: true }),
+  setting({ key: 'max_src_len', label: 'Max prompt length', help: 'Tokens kept from the prompt part; must leave room for the answer.', min: 1, max: 131072, basic: true }),
+  setting({ key: 'per_device_train_batch_size', label: 'Batch size per device', help: 'Samples per step on each device.', min: 1, max: 4096, basic: true }),
+  setting({ key: 'gradient_accumulation_steps', label: 'Gradient accumulation', help: 'Micro-batches per optimizer step.', min: 1, max: 4096 }),
+  setting({ key: 'weight_decay', label: 'Weight decay', help: 'AdamW weight decay (honoured, unlike the original scripts).', min: 0, max: 1 }),
+  setting({ key: 'warmup_ratio', label: 'Warm-up ratio', help: 'Share of steps spent ramping the learning rate up.', min: 0, max: 1 }),
+  setting({ key: 'max_grad_norm', label: 'Gradient clipping', help: 'Largest gradient norm before clipping.', min: 0, max: 1_000_000 }),
+  setting({ key: 'gradient_checkpointing', label: 'Gradient checkpointing', help: 'Recompute activations: much less memory, about 30% slower.', basic: true }),
+  setting({ key: 'save_model_step', label: 'Save every N steps', help: 'A checkpoint every N steps (empty: at the end).', min: 1, max: 100_000_000 }),
+  setting({ key: 'save_total_limit', label: 'Keep last N checkpoints', help: 'Older checkpoints are removed.', min: 1, max: 10_000 }),
+  setting({ key: 'show_loss_step', label: 'Report every N steps', help: 'How often the loss is logged to train.log.', min: 1, max: 100_000_000 }),
+  setting({ key: 'seed', label: 'Seed', help: 'Same seed, same data order and initialisation.', min: 0, max: 4_294_967_295 }),
+  setting({ key: 'mode', label: 'Prompt template', help: 'glm/glm2/glm3 for the ChatGLM line; empty: the tokenizer’s chat template.' }),
+  setting({ key: 'is_skip', label: 'Drop over-long samples', help: 'Skip samples longer than max length instead of cutting them.' }),
+  setting({ key: 'skip_bad_lines', label: 'Skip bad data lines', help: 'Train on the valid lines; the bad ones are counted and listed.' }),
+  setting({ key: 'drop_empty_output', label: 'Leave out empty answers', help: 'Samples whose answer is empty are trained by default (the original scripts did); this leaves them out.' }),
+  setting({ key: 'eval_split', label: 'Eval split', help: 'Share of the data held out for eval loss (0: none).', min: 0, max: 0.5 }),
+  setting({ key: 'bf16', label: 'bf16', help: 'bfloat16 mixed precision where the device supports it.' }),
+  setting({ key: 'fp16', label: 'fp16', help: 'float16 mixed precision (GPU).' }),
+  setting({ key: 'device', label: 'Device', help: 'auto picks the GPU when torch can use one.' }),
+  setting({ key: 'ds_file', label: 'DeepSpeed config', help: 'A ZeRO config file (resources/deepspeed/ has ZeRO-2, ZeRO-3 and ZeRO-3 offload); empty: one device, no DeepSpeed.' }),
+  setting({ key: 'lora_dim', label: 'LoRA rank', help: 'Size of the low-rank update; 8–64 is usual.', min: 1, max: 1024, basic: true }),
+  setting({ key: 'lora_alpha', label: 'LoRA alpha', help: 'Scale of the update (often 2–4× the rank).', min: 1, max: 65_536 }),
+  setting({ key: 'lora_dropout', label: 'LoRA dropout', help: 'Dropout on the LoRA path.', min: 0, max: 0.9 }),
+  setting({ key: 'lora_module_name', label: 'LoRA target modules', help: 'Comma-separated module names; empty: the family’s default.' }),
+  setting({ key: 'trainable_layers', label: 'Trainable layers', help: 'Train only the last N transformer blocks.', min: 1, max: 1000, basic: true }),
+  setting({ key: 'freeze_module_name', label: 'Trainable module names', help: 'The original scripts’ list (e.g. "layers.27.,layers.26.").' }),
+  setting({ key: 'pre_seq_len', label: 'Prefix length', help: 'Number of trainable virtual tokens.', min: 1, max: 1024, basic: true }),
+  setting({ key: 'prefix_projection', label: 'Prefix projection', help: 'An MLP over the prefix (more memory, sometimes better).' }),
+  setting({ key: 'ptuning_version', label: 'P-Tuning version', help: 'v2: a prefix on every layer; v1: on the input embeddings only.' }),
 ];
 
 /** The settings to show for a method, newcomer or expert. */
@@ -113,14 +135,14 @@ export function parseSettingInput(spec: SettingSpec, text: string): SettingValue
     const n = Number(trimmed);
     return NUMBER_TEXT.test(trimmed) && Number.isFinite(n) ? n : trimmed;
   }
-  if (spec.type === 'choice' && spec.key === 'ptuning_version') return Number(text);
+  if (spec.type === 'choice' && trainerFlag(spec.key).type === 'int') return Number(text);
   return text;
 }
 
-/** The prompt length used when none is typed: 256 (the trainer's default), at most half of max length. */
-export const DEFAULT_MAX_SRC_LEN = 256;
+/** The prompt length used when none is typed: the trainer's default (256), at most half of max length. */
+export const DEFAULT_MAX_SRC_LEN = numberDefault('max_src_len');
 export function derivedMaxSrcLen(maxLen: SettingValue | undefined): number {
-  const len = typeof maxLen === 'number' && Number.isFinite(maxLen) && maxLen >= 2 ? Math.floor(maxLen) : 1024;
+  const len = typeof maxLen === 'number' && Number.isFinite(maxLen) && maxLen >= 2 ? Math.floor(maxLen) : numberDefault('max_len');
   return Math.min(DEFAULT_MAX_SRC_LEN, Math.floor(len / 2));
 }
 
@@ -163,9 +185,9 @@ export function describeDraft(draft: RunConfigDraft): string[] {
   const out: string[] = [];
   const n = (k: string) => (typeof draft[k] === 'number' ? (draft[k] as number) : null);
   const methodLine: Record<string, string> = {
-    lora: `LoRA: small low-rank updates (rank ${n('lora_dim') ?? 'default'}) are trained; the model itself stays untouched.`,
+    lora: `LoRA: small low-rank updates (rank ${n('lora_dim') ?? numberDefault('lora_dim')}) are trained; the model itself stays untouched.`,
     freeze: `Freeze: only the last ${n('trainable_layers') ?? 'chosen'} layer(s) are trained; the rest stays frozen.`,
-    ptuning: `P-Tuning v${n('ptuning_version') ?? 2}: ${n('pre_seq_len') ?? 16} trainable prefix tokens; the model stays untouched.`,
+    ptuning: `P-Tuning v${n('ptuning_version') ?? numberDefault('ptuning_version')}: ${n('pre_seq_len') ?? numberDefault('pre_seq_len')} trainable prefix tokens; the model stays untouched.`,
     all: 'Full fine-tuning: every weight of the model is trained (needs the most memory).',
   };
   if (methodLine[method]) out.push(methodLine[method]);
@@ -174,9 +196,9 @@ export function describeDraft(draft: RunConfigDraft): string[] {
   const epochs = n('num_train_epochs');
   const steps = n('max_steps');
   const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
-  out.push(steps ? `Stops after ${plural(steps, 'step', 'steps')}.` : `${plural(epochs ?? 1, 'pass', 'passes')} over the data.`);
+  out.push(steps ? `Stops after ${plural(steps, 'step', 'steps')}.` : `${plural(epochs ?? numberDefault('num_train_epochs'), 'pass', 'passes')} over the data.`);
   const batch = n('per_device_train_batch_size');
-  const accum = n('gradient_accumulation_steps') ?? 1;
+  const accum = n('gradient_accumulation_steps') ?? numberDefault('gradient_accumulation_steps');
   if (batch) out.push(`${plural(batch * accum, 'sample', 'samples')} per optimizer step (${batch} × ${accum} accumulation).`);
   if (n('learning_rate') !== null) out.push(`Learning rate ${n('learning_rate')}.`);
   if (n('max_len') !== null) out.push(`Samples are cut at ${n('max_len')} tokens, prompts at ${String(effectiveMaxSrcLen(draft))}${draft.max_src_len == null ? ' (derived from max length)' : ''}.`);

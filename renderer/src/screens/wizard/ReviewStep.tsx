@@ -8,6 +8,7 @@ import { navigate } from '../../route';
 import { cliCommand, describeDraft, validateDraft, withDerived, type RunConfigDraft } from '../../shared-state/train-settings';
 import { useWizardStore } from './wizard-store';
 import type { CallRequest } from '../../api';
+import { forMethod } from '../../../../electron/shared/trainer-flags';
 import { PreflightCheck } from './PreflightCheck';
 import { TimeEstimate, type MeasuredSpeed } from './TimeEstimate';
 
@@ -110,10 +111,14 @@ export function ReviewStep() {
   );
 }
 
-/** The draft with derived values filled in and without empty ones (the trainer's defaults apply) — the host validates the rest. */
+/**
+ * The draft with derived values filled in, without empty ones (the trainer's defaults apply) and
+ * without other methods' settings (a Freeze setting left from a preset never reaches a LoRA run) —
+ * the host validates the rest.
+ */
 export function toRunConfig(draft: RunConfigDraft): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(withDerived(draft))) {
+  for (const [k, v] of Object.entries(forMethod(withDerived(draft)))) {
     if (v === null || v === '' || (typeof v === 'number' && !Number.isFinite(v))) continue;
     out[k] = v;
   }

@@ -3,22 +3,27 @@
 // command) are computed from it by the pure functions in train-settings.ts.
 import { create } from 'zustand';
 import type { ModelInfo } from '../../../../electron/shared/contract/models';
+import { methodOf, numberDefault } from '../../../../electron/shared/trainer-flags';
 import { validateDraft, type RunConfigDraft, type SettingValue } from '../../shared-state/train-settings';
 
 export const WIZARD_STEPS = ['model', 'data', 'method', 'review'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
-/** Sensible first-run values; presets and the recommender change them. */
+/**
+ * Sensible first-run values; presets and the recommender change them. The trainer's own defaults
+ * come from its flag description; the others are the wizard's choice for a first run on a
+ * workstation (the trainer's 1e-3, 1024 tokens and 16 per batch are the original scripts' GPU values).
+ */
 export const DEFAULT_DRAFT: RunConfigDraft = {
-  train_type: 'lora',
+  train_type: methodOf({}), // the trainer's default method
   learning_rate: 1e-4,
   max_len: 512,
   // null: derived from max length (train-settings effectiveMaxSrcLen), shown as the field's placeholder.
   max_src_len: null,
   per_device_train_batch_size: 1,
-  gradient_accumulation_steps: 1,
-  num_train_epochs: 1,
-  lora_dim: 8,
+  gradient_accumulation_steps: numberDefault('gradient_accumulation_steps'),
+  num_train_epochs: numberDefault('num_train_epochs'),
+  lora_dim: numberDefault('lora_dim'),
   gradient_checkpointing: true,
 };
 
