@@ -314,8 +314,8 @@ def _method_from(argv: list[str]) -> str:
 
 
 def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
-    from tunedesk.checkpoint import SaveRequest, prune_checkpoints, restore_rng, save_checkpoint
     from tunedesk.memory import MemoryMeter
+    from tunedesk.saver import Saver, resume_state
     from tunedesk.signals import StopRequest
     from tunedesk.train_loop import Cancelled, LoopContext, TrainState, evaluate, run_loop
 
@@ -326,16 +326,7 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
     stop.install()
     prep = setup(config, reporter, run_dir)
     engine = prep.engine
-    state = TrainState()
-    if config.resume_from:
-        import json
-
-        import torch
-
-        engine.load_state(config.resume_from)
-        with open(os.path.join(config.resume_from, "trainer_state.json"), encoding="utf-8") as handle:
-            state = TrainState.from_json(json.load(handle))
-        restore_rng(torch.load(os.path.join(config.resume_from, "rng_state.pt"), weights_only=True))
+    state = resume_state(config.resume_from, engine) if config.resume_from else TrainState()
     reporter.start(
         method=config.train_type,
         engine=engine.name,
@@ -353,38 +344,17 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         eval_samples=len(prep.eval_features),
     )
     reporter.flush_early_logs()
-    checkpoint_seconds = 0.0
-    saved_at: list[int] = []
-
-    def save(current: TrainState) -> None:
-        nonlocal checkpoint_seconds
-        began = time.perf_counter()
-        request = SaveRequest(
-            step=current.step,
-            epoch=round(current.step / prep.steps_per_epoch, 4),
-            method=config.train_type,
-            ptuning_version=config.ptuning_version if config.train_type == "ptuning" else None,
-            engine=engine.name,
-            base_model=config.model_name_or_path,
-            weights=prep.method.weights,
-            loss=current.last_loss,
-            run_id=reporter.run_id,
-            run_config=config.to_json(),
-            trainer_state=current.to_json(
-                prep.steps_per_epoch,
-                prep.total_steps,
-                config.per_device_train_batch_size,
-                config.gradient_accumulation_steps,
-            ),
-        )
-        path = save_checkpoint(run_dir, request, prep.model, engine, prep.tokenizer)
-        if path:
-            saved_at.append(current.step)
-            reporter.emit("checkpoint_saved", step=current.step, path=path)
-            if config.save_total_limit:
-                prune_checkpoints(run_dir, config.save_total_limit, protect=os.path.join(run_dir, path))
-        checkpoint_seconds += time.perf_counter() - began
-
+    saver = Saver(
+        run_dir=run_dir,
+        config=config,
+        reporter=reporter,
+        model=prep.model,
+        engine=engine,
+        tokenizer=prep.tokenizer,
+        weights=prep.method.weights,
+        steps_per_epoch=prep.steps_per_epoch,
+        total_steps=prep.total_steps,
+    )
     ctx = LoopContext(
         config,
         prep.model,
@@ -397,7 +367,7 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         reporter,
         stop,
         MemoryMeter(engine.device.type),
-        save,
+        saver.save,
         prep.head,
         prep.pack_capacity,
     )
@@ -410,20 +380,20 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
             "cancelled",
             step=state.step,
             reason=str(cancelled),
-            **_timing(began, checkpoint_seconds, reporter, state),
+            **_timing(began, saver.seconds, reporter, state),
         )
         return "cancelled"
     finally:
         stop.uninstall()
     if prep.eval_features:
         reporter.emit("eval", step=state.step, values={"eval_loss": evaluate(ctx)})
-    if state.step not in saved_at:
-        save(state)
+    if not saver.has_saved(state.step):
+        saver.save(state)
     reporter.finish(
         "completed",
         step=state.step,
         final_loss=state.last_loss,
-        **_timing(began, checkpoint_seconds, reporter, state),
+        **_timing(began, saver.seconds, reporter, state),
     )
     return "completed"
 
