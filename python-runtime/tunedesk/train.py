@@ -11,27 +11,31 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunedesk.config import TrainConfig, parse_config, save_run_json
 from tunedesk.errors import ConfigError, DataError
 from tunedesk.run_output import RunReporter, TrainLog, refuse_other_run
 
+if TYPE_CHECKING:
+    from tunedesk.loss import HeadParts
+    from tunedesk.methods import MethodInfo
 
-@dataclass
+
+@dataclass(kw_only=True)
 class Prepared:
     """Everything setup produced, for the loop and the checkpoints."""
 
-    model: Any
+    model: Any  # what engine.prepare returned
     tokenizer: Any
     engine: Any
-    engine_reason: str
-    method: Any  # methods.MethodInfo
+    engine_reason: str  # why this engine runs, for run_started
+    method: MethodInfo
     features: list
     eval_features: list
     steps_per_epoch: int
     total_steps: int
-    head: Any = None  # loss.HeadParts when the chunked LM-head loss runs
+    head: HeadParts | None = None  # the chunked LM-head loss's parts when it runs
     pack_capacity: int | None = None  # packed-row width in tokens, None = padded batches
 
 
@@ -146,11 +150,11 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     features, eval_features = load_data(config, tokenizer, reporter, run_dir)
     steps_per_epoch, total_steps = plan_steps(
         len(features),
-        config.per_device_train_batch_size,
-        config.gradient_accumulation_steps,
-        config.num_train_epochs,
-        config.max_steps,
-        engine.world_size,
+        batch_size=config.per_device_train_batch_size,
+        accum=config.gradient_accumulation_steps,
+        epochs=config.num_train_epochs,
+        max_steps=config.max_steps,
+        world=engine.world_size,
     )
     weights_dir = config.model_name_or_path
     manifest = read_manifest(config.resume_from) if config.resume_from else None
@@ -182,7 +186,17 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     model = engine.prepare(model, total_steps)
     head, capacity = _speed_paths(config, model_config.get("model_type"), legacy, engine, model, features, reporter)
     return Prepared(
-        model, tokenizer, engine, reason, method, features, eval_features, steps_per_epoch, total_steps, head, capacity
+        model=model,
+        tokenizer=tokenizer,
+        engine=engine,
+        engine_reason=reason,
+        method=method,
+        features=features,
+        eval_features=eval_features,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=total_steps,
+        head=head,
+        pack_capacity=capacity,
     )
 
 
@@ -356,20 +370,20 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         total_steps=prep.total_steps,
     )
     ctx = LoopContext(
-        config,
-        prep.model,
-        engine,
-        prep.features,
-        prep.eval_features,
-        prep.tokenizer.pad_token_id,
-        prep.steps_per_epoch,
-        prep.total_steps,
-        reporter,
-        stop,
-        MemoryMeter(engine.device.type),
-        saver.save,
-        prep.head,
-        prep.pack_capacity,
+        config=config,
+        model=prep.model,
+        engine=engine,
+        features=prep.features,
+        eval_features=prep.eval_features,
+        pad_id=prep.tokenizer.pad_token_id,
+        steps_per_epoch=prep.steps_per_epoch,
+        total_steps=prep.total_steps,
+        reporter=reporter,
+        stop=stop,
+        meter=MemoryMeter(engine.device.type),
+        save=saver.save,
+        head=prep.head,
+        pack_capacity=prep.pack_capacity,
     )
     began = time.perf_counter()
     try:

@@ -17,8 +17,11 @@ import torch
 
 from tunedesk.config import TrainConfig
 from tunedesk.errors import NonFiniteLossError
-from tunedesk.loss import count_learned, micro_loss_sum
+from tunedesk.loss import HeadParts, count_learned, micro_loss_sum
+from tunedesk.memory import MemoryMeter
 from tunedesk.packing import length_grouped, make_batch
+from tunedesk.run_output import RunReporter
+from tunedesk.signals import StopRequest
 
 
 def epoch_order(n: int, epoch: int, seed: int, rank: int = 0, world: int = 1) -> list[int]:
@@ -100,21 +103,23 @@ class Cancelled(Exception):
     """A stop was requested; the loop ended at a step boundary."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LoopContext:
+    """What one training loop works with; built by name in train._run."""
+
     config: TrainConfig
-    model: Any
+    model: Any  # what engine.prepare returned
     engine: Any
-    features: list
-    eval_features: list
+    features: list  # encoded training samples
+    eval_features: list  # encoded eval samples (may be empty)
     pad_id: int
     steps_per_epoch: int
     total_steps: int
-    reporter: Any
-    stop: Any
-    meter: Any
-    save: Callable[[TrainState], None]  # writes a checkpoint at state.step
-    head: Any = None  # loss.HeadParts for the chunked loss, None for the model's own loss
+    reporter: RunReporter
+    stop: StopRequest
+    meter: MemoryMeter
+    save: Callable[[TrainState], None]  # writes a checkpoint at state.step (saver.Saver.save)
+    head: HeadParts | None = None  # the chunked loss's parts, None for the model's own loss
     pack_capacity: int | None = None  # tokens per packed row; None = padded, length-grouped batches
 
 
@@ -153,13 +158,13 @@ def run_loop(ctx: LoopContext, state: TrainState) -> TrainState:
     while state.step < ctx.total_steps:
         groups = epoch_groups(
             len(ctx.features),
-            config.per_device_train_batch_size,
-            config.gradient_accumulation_steps,
-            state.data_epoch,
-            config.seed,
-            engine.rank,
-            engine.world_size,
-            lengths,
+            batch_size=config.per_device_train_batch_size,
+            accum=config.gradient_accumulation_steps,
+            epoch=state.data_epoch,
+            seed=config.seed,
+            rank=engine.rank,
+            world=engine.world_size,
+            lengths=lengths,
         )
         while state.groups_done < len(groups) and state.step < ctx.total_steps:
             group = groups[state.groups_done]
