@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunedesk.checkpoint import SaveRequest, prune_checkpoints, restore_rng, save_checkpoint
 from tunedesk.config import TrainConfig
+from tunedesk.engines.protocol import Engine
 from tunedesk.run_output import RunReporter
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class Saver:
         config: TrainConfig,
         reporter: RunReporter,
         model: Any,
-        engine: Any,
+        engine: Engine,
         tokenizer: Any,
         weights: str,
         steps_per_epoch: int,
@@ -89,7 +90,7 @@ class Saver:
         )
 
 
-def resume_state(checkpoint_dir: str, engine: Any) -> TrainState:
+def resume_state(checkpoint_dir: str, engine: Engine) -> TrainState:
     """Optimizer/scheduler into the engine, the RNGs restored, and where the loop stood."""
     import torch
 

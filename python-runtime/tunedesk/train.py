@@ -18,6 +18,7 @@ from tunedesk.errors import ConfigError, DataError
 from tunedesk.run_output import RunReporter, TrainLog, refuse_other_run
 
 if TYPE_CHECKING:
+    from tunedesk.engines.protocol import Engine
     from tunedesk.loss import HeadParts
     from tunedesk.methods import MethodInfo
 
@@ -28,7 +29,7 @@ class Prepared:
 
     model: Any  # what engine.prepare returned
     tokenizer: Any
-    engine: Any
+    engine: Engine
     engine_reason: str  # why this engine runs, for run_started
     method: MethodInfo
     features: list
@@ -115,7 +116,7 @@ def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: st
     return features, eval_features
 
 
-def create_engine(config: TrainConfig):
+def create_engine(config: TrainConfig) -> tuple[Engine, str]:
     from tunedesk.engines import select_engine
 
     choice = select_engine(config.device)

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from tunedesk.config import TrainConfig
+from tunedesk.engines.protocol import Engine
 from tunedesk.errors import NonFiniteLossError
 from tunedesk.loss import HeadParts, count_learned, micro_loss_sum
 from tunedesk.memory import MemoryMeter
@@ -109,7 +110,7 @@ class LoopContext:
 
     config: TrainConfig
     model: Any  # what engine.prepare returned
-    engine: Any
+    engine: Engine
     features: list  # encoded training samples
     eval_features: list  # encoded eval samples (may be empty)
     pad_id: int
