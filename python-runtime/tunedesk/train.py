@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tunedesk.engines.protocol import Engine
     from tunedesk.loss import HeadParts
     from tunedesk.methods import MethodInfo
+    from tunedesk.model_adapter import ModelAdapter
 
 
 @dataclass(kw_only=True)
@@ -132,17 +133,17 @@ def create_engine(config: TrainConfig) -> tuple[Engine, str]:
 def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     from tunedesk.checkpoint import read_manifest, restore_weights
     from tunedesk.data.mode_default import default_mode
-    from tunedesk.engines.torch_engine import enable_gradient_checkpointing
     from tunedesk.methods import apply_method
+    from tunedesk.model_adapter import model_adapter
     from tunedesk.model_loading import check_model_dir, load_model, load_tokenizer
     from tunedesk.train_loop import plan_steps
 
     model_config = check_model_dir(config.model_name_or_path, config.trust_remote_code)
-    legacy = _legacy_chatglm(config, model_config, reporter)
+    adapter = model_adapter(config, model_config, reporter)  # ChatGLM-6B's differences, if it is one
     config.mode, mode_note = default_mode(config.mode, config.model_name_or_path)
     if mode_note:
         reporter.log(mode_note)
-    trust_remote_code = config.trust_remote_code or legacy  # check_model_dir accepted ChatGLM-6B by consent
+    trust_remote_code = config.trust_remote_code or adapter.runs_own_code
     engine, reason = create_engine(config)
     if config.ds_file and engine.name == "torch":
         reporter.log(f"ds_file {config.ds_file} is not used: the torch engine runs ({reason})", "warning")
@@ -162,30 +163,18 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     if manifest and manifest["weights"] == "full":
         weights_dir = os.path.join(config.resume_from, "model")  # full training resumes from its own weights
     engine.before_model_load()  # ZeRO-3: partition while loading
-    auto_class = "AutoModelForCausalLM"
-    if legacy:
-        from tunedesk.chatglm.legacy_run import auto_class_name
-
-        auto_class = auto_class_name(model_config)
+    auto_class = adapter.auto_class(model_config)
     model = load_model(weights_dir, trust_remote_code, dtype=engine.load_dtype(), auto_class=auto_class)
     model, method = apply_method(model, config, model_config.get("model_type"))
-    if legacy:
-        from tunedesk.chatglm.legacy_run import drop_padding_mask
-
-        drop_padding_mask(model)
+    adapter.after_method(model)
     if manifest:
         _check_resume_matches(manifest, config)
         if engine.name == "torch":  # DeepSpeed restores trainable weights from its own shards in load_state
             restore_weights(model, config.resume_from, manifest["weights"])
     if config.gradient_checkpointing:
-        if legacy:  # transformers 4.33 has no gradient_checkpointing_kwargs (ChatGLM-6B checkpoints reentrantly)
-            model.gradient_checkpointing_enable()
-            model.enable_input_require_grads()  # reentrant checkpointing needs a grad-carrying input (the originals did this)
-            model.config.use_cache = False
-        else:
-            enable_gradient_checkpointing(model)
+        adapter.enable_gradient_checkpointing(model)
     model = engine.prepare(model, total_steps)
-    head, capacity = _speed_paths(config, model_config.get("model_type"), legacy, engine, model, features, reporter)
+    head, capacity = _speed_paths(config, model_config.get("model_type"), adapter, engine, model, features, reporter)
     return Prepared(
         model=model,
         tokenizer=tokenizer,
@@ -201,32 +190,27 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     )
 
 
-def _speed_paths(config, model_type, legacy, engine, model, features, reporter):
+def _speed_paths(
+    config: TrainConfig,
+    model_type: str | None,
+    adapter: ModelAdapter,
+    engine: Engine,
+    model: Any,
+    features: list,
+    reporter: RunReporter,
+) -> tuple[HeadParts | None, int | None]:
     """The chunked LM-head loss (one device) and packed rows, where this model supports them."""
     from tunedesk.loss import chunked_head
     from tunedesk.packing import packing_supported
 
-    head = chunked_head(model, model_type, config.train_type) if engine.name == "torch" and not legacy else None
+    use_head = engine.name == "torch" and adapter.chunked_loss
+    head = chunked_head(model, model_type, config.train_type) if use_head else None
     capacity = None
-    if config.packing and packing_supported(model_type, config.train_type, legacy):
+    if config.packing and packing_supported(model_type, config.train_type, adapter.legacy):
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])
     elif config.packing:
         reporter.log(f"packing is off for this model ({model_type}, {config.train_type}): padded batches grouped by length")
     return head, capacity
-
-
-def _legacy_chatglm(config: TrainConfig, model_config: dict, reporter: RunReporter) -> bool:
-    """ChatGLM-6B (checked by check_model_dir): refuse settings it cannot run, default --mode glm."""
-    from tunedesk.chatglm.legacy_run import check_legacy_settings, is_legacy_chatglm
-
-    if not is_legacy_chatglm(model_config, config.model_name_or_path):
-        return False
-    for note in check_legacy_settings(config.model_name_or_path, config.train_type, config.mode):
-        reporter.log(note, "warning" if "was written for" in note else "info")
-    if config.mode is None:
-        config.mode = "glm"
-        reporter.log("ChatGLM-6B: --mode glm ([gMASK] <sop> layout of the original scripts, its own tokenizer)")
-    return True
 
 
 def _check_resume_matches(manifest: dict, config: TrainConfig) -> None:
