@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunedesk.config import TrainConfig, parse_config, save_run_json
 from tunedesk.errors import ConfigError, DataError
-from tunedesk.run_output import RunReporter, TrainLog, refuse_other_run
+from tunedesk.run_output import RunReporter, TrainLog, print_error, refuse_other_run
 
 if TYPE_CHECKING:
     from tunedesk.engines.protocol import Engine
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         refuse_other_run(run_dir, config.resume_from)
     except ConfigError as exc:  # nothing is written into the other run's directory
-        print(f"error (config): {exc.message}\nhint: {exc.hint}", file=sys.stderr)
+        print_error("config", exc.message, exc.hint)
         return 1
     os.makedirs(run_dir, exist_ok=True)
     from tunedesk.engines import select_engine
@@ -299,7 +299,7 @@ def _fail_before_run(argv: list[str], exc: ConfigError) -> int:
         )
         reporter.close()
     else:
-        print(f"error (config): {exc.message}\nhint: {exc.hint}", file=sys.stderr)
+        print_error("config", exc.message, exc.hint)
     return 1
 
 

@@ -238,9 +238,8 @@ def _emit_metrics(ctx: LoopContext, state: TrainState, window: dict, lr: float, 
     epoch = round(state.step / ctx.steps_per_epoch, 4)
     if ctx.engine.is_main:
         ctx.reporter.emit("metrics", step=state.step, epoch=epoch, values=values)
-        print(
+        ctx.reporter.console(
             f"step {state.step}/{ctx.total_steps} epoch {epoch:.2f} loss {values['loss']:.4f} lr {lr:.3g} "
-            f"tokens/s {values['tokens_per_s']:.0f} mem {values['mem_gb']:.2f} GB",
-            flush=True,
+            f"tokens/s {values['tokens_per_s']:.0f} mem {values['mem_gb']:.2f} GB"
         )
     window.update(loss=0.0, steps=0, tokens=0, samples=0, since=time.perf_counter())
