@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from tunedesk.loss import HeadParts
     from tunedesk.methods import MethodInfo
     from tunedesk.model_adapter import ModelAdapter
+    from tunedesk.signals import StopRequest
+    from tunedesk.train_loop import TrainState
 
 
 @dataclass(kw_only=True)
@@ -247,36 +249,16 @@ def _method_from(argv: list[str]) -> str:
 
 
 def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
+    """The recipe: listen for a stop, set up, resume, announce, train, evaluate, save, finish."""
     from tunedesk.memory import MemoryMeter
     from tunedesk.saver import Saver, resume_state
-    from tunedesk.signals import StopRequest
     from tunedesk.train_loop import Cancelled, LoopContext, TrainState, evaluate, run_loop
 
-    stop = StopRequest(run_dir)
-    if os.path.exists(stop.stop_file):  # left from an earlier stop: this new session was asked to run
-        os.remove(stop.stop_file)
-        reporter.log("removed a STOP file left from an earlier session", "warning")
-    stop.install()
+    stop = _listen_for_stop(run_dir, reporter)
     prep = setup(config, reporter, run_dir)
     engine = prep.engine
     state = resume_state(config.resume_from, engine) if config.resume_from else TrainState()
-    reporter.start(
-        method=config.train_type,
-        engine=engine.name,
-        engine_reason=prep.engine_reason,
-        device=str(engine.device),
-        model=os.path.abspath(config.model_name_or_path),
-        total_steps=prep.total_steps,
-        trainable_params=prep.method.trainable_params,
-        total_params=prep.method.total_params,
-        config=config.to_json(),
-        method_detail=prep.method.detail,
-        resumed_from=config.resume_from,
-        start_step=state.step,
-        train_samples=len(prep.features),
-        eval_samples=len(prep.eval_features),
-    )
-    reporter.flush_early_logs()
+    _announce(config, reporter, prep, state)
     saver = Saver(
         run_dir=run_dir,
         config=config,
@@ -331,7 +313,39 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
     return "completed"
 
 
-def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter, state) -> dict[str, Any]:
+def _listen_for_stop(run_dir: str, reporter: RunReporter) -> StopRequest:
+    """STOP file, SIGTERM and SIGINT end the loop at a step boundary (signals.py)."""
+    from tunedesk.signals import StopRequest
+
+    stop = StopRequest(run_dir)
+    if os.path.exists(stop.stop_file):  # left from an earlier stop: this new session was asked to run
+        os.remove(stop.stop_file)
+        reporter.log("removed a STOP file left from an earlier session", "warning")
+    return stop.install()
+
+
+def _announce(config: TrainConfig, reporter: RunReporter, prep: Prepared, state: TrainState) -> None:
+    """run_started (what runs, on what, from which step), then the logs setup held back."""
+    reporter.start(
+        method=config.train_type,
+        engine=prep.engine.name,
+        engine_reason=prep.engine_reason,
+        device=str(prep.engine.device),
+        model=os.path.abspath(config.model_name_or_path),
+        total_steps=prep.total_steps,
+        trainable_params=prep.method.trainable_params,
+        total_params=prep.method.total_params,
+        config=config.to_json(),
+        method_detail=prep.method.detail,
+        resumed_from=config.resume_from,
+        start_step=state.step,
+        train_samples=len(prep.features),
+        eval_samples=len(prep.eval_features),
+    )
+    reporter.flush_early_logs()
+
+
+def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter, state: TrainState) -> dict[str, Any]:
     """Where the time went, so the overhead budget (events + checkpoints < 1%) can be checked."""
     total = time.perf_counter() - began
     return {
