@@ -14,7 +14,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunedesk.checkpoint_publish import (  # noqa: F401 - complete_checkpoints, prune_checkpoints: public here
     FORMAT,
@@ -29,6 +29,9 @@ from tunedesk.checkpoint_publish import (  # noqa: F401 - complete_checkpoints, 
     recover_interrupted_saves,
     remove_tree,
 )
+
+if TYPE_CHECKING:
+    from tunedesk.engines.protocol import Engine
 
 CHECKPOINTS = "checkpoints"
 # Test hook only: seconds to sleep after the weights are written and before the manifest, so a
@@ -165,7 +168,7 @@ def write_weights(model, weights: str, out_dir: str, state_dict: dict | None = N
         raise ValueError(f"unknown weights kind {weights!r}")
 
 
-def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer) -> str | None:
+def save_checkpoint(run_dir: str, request: SaveRequest, model, engine: Engine, tokenizer) -> str | None:
     """Write checkpoints/step-NNNNNN/ and return its path relative to run_dir (None on non-main ranks).
 
     Every rank must call this (DeepSpeed gathers partitioned weights and optimizer state collectively).
@@ -196,7 +199,7 @@ def save_checkpoint(run_dir: str, request: SaveRequest, model, engine, tokenizer
         raise
 
 
-def _save(root: str, name: str, tmp: str, request: SaveRequest, model, engine, tokenizer) -> str | None:
+def _save(root: str, name: str, tmp: str, request: SaveRequest, model, engine: Engine, tokenizer) -> str | None:
     import torch
 
     final = os.path.join(root, name)

@@ -71,6 +71,11 @@ class TrainLog:
         self._file.close()
 
 
+def print_error(kind: str, message: str, hint: str) -> None:
+    """The console's form of a failure (stderr, so train.log has it too): what went wrong, then what to do."""
+    print(f"error ({kind}): {message}\nhint: {hint}", file=sys.stderr, flush=True)
+
+
 class RunReporter:
     """Event stream of one run, with timing of its own cost (for the <1% overhead budget)."""
 
@@ -99,6 +104,10 @@ class RunReporter:
         else:
             self._early_logs.append((level, message))
 
+    def console(self, line: str) -> None:
+        """A progress line for the console and train.log only (the event stream has it as metrics)."""
+        print(line, flush=True)
+
     def flush_early_logs(self) -> None:
         """Logs from before run_started (data checks...) go right after it, keeping run_started first."""
         for level, message in self._early_logs:
@@ -116,11 +125,7 @@ class RunReporter:
             self.start(**placeholder_start)
             self.flush_early_logs()
         self.finish("failed", error=classified.as_event_error())
-        print(
-            f"error ({classified.kind}): {classified.message}\nhint: {classified.hint}",
-            file=sys.stderr,
-            flush=True,
-        )
+        print_error(classified.kind, classified.message, classified.hint)
 
     def close(self) -> None:
         self._writer.close()

@@ -11,27 +11,35 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunedesk.config import TrainConfig, parse_config, save_run_json
 from tunedesk.errors import ConfigError, DataError
-from tunedesk.run_output import RunReporter, TrainLog, refuse_other_run
+from tunedesk.run_output import RunReporter, TrainLog, print_error, refuse_other_run
+
+if TYPE_CHECKING:
+    from tunedesk.engines.protocol import Engine
+    from tunedesk.loss import HeadParts
+    from tunedesk.methods import MethodInfo
+    from tunedesk.model_adapter import ModelAdapter
+    from tunedesk.signals import StopRequest
+    from tunedesk.train_loop import TrainState
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Prepared:
     """Everything setup produced, for the loop and the checkpoints."""
 
-    model: Any
+    model: Any  # what engine.prepare returned
     tokenizer: Any
-    engine: Any
-    engine_reason: str
-    method: Any  # methods.MethodInfo
+    engine: Engine
+    engine_reason: str  # why this engine runs, for run_started
+    method: MethodInfo
     features: list
     eval_features: list
     steps_per_epoch: int
     total_steps: int
-    head: Any = None  # loss.HeadParts when the chunked LM-head loss runs
+    head: HeadParts | None = None  # the chunked LM-head loss's parts when it runs
     pack_capacity: int | None = None  # packed-row width in tokens, None = padded batches
 
 
@@ -44,74 +52,7 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_data(config: TrainConfig, tokenizer, reporter: RunReporter, run_dir: str) -> tuple[list, list]:
-    """Validate the whole file first (every bad line reported), then encode; split off eval data."""
-    from tunedesk.data import encode_records, load_records
-    from tunedesk.data.records import bad_line_count
-
-    records, problems = load_records(
-        config.train_path, skip_bad=config.skip_bad_lines, drop_empty_output=config.drop_empty_output
-    )
-    if problems:
-        listing = os.path.join(run_dir, "bad_lines.txt")
-        with open(listing, "w", encoding="utf-8") as handle:
-            handle.writelines(f"{problem}\n" for problem in problems)
-        reporter.log(
-            f"data: skipped {bad_line_count(problems)} bad line(s) ({len(problems)} problem(s)), "
-            "listed in bad_lines.txt",
-            "warning",
-        )
-
-    empty = [r.line for r in records if r.empty_answer]
-    if empty:
-        reporter.log(
-            f"data: {len(empty)} sample(s) with an empty answer trained (lines {', '.join(map(str, empty[:20]))}"
-            f"{' ...' if len(empty) > 20 else ''}); --drop_empty_output leaves them out"
-        )
-    elif config.drop_empty_output:
-        reporter.log("data: samples with an empty answer left out (--drop_empty_output)")
-
-    def encode(recs):
-        return encode_records(
-            recs,
-            tokenizer,
-            mode=config.mode,
-            max_len=config.max_len,
-            max_src_len=config.max_src_len,
-            is_skip=config.is_skip,
-            skip_bad=config.skip_bad_lines,
-        )
-
-    features, stats = encode(records)
-    if stats.refused:
-        with open(os.path.join(run_dir, "bad_lines.txt"), "a", encoding="utf-8") as handle:
-            handle.writelines(f"{problem}\n" for problem in stats.refused)
-        reporter.log(
-            f"data: skipped {len(stats.refused)} sample(s) the prompt layout cannot take, listed in bad_lines.txt",
-            "warning",
-        )
-    reporter.log(
-        f"data: {stats.kept} samples kept of {stats.samples}, {stats.truncated} truncated, "
-        f"{stats.skipped} skipped (is_skip), longest {stats.max_tokens} tokens"
-    )
-    eval_features: list = []
-    if config.eval_path:
-        eval_records, _ = load_records(
-            config.eval_path, skip_bad=config.skip_bad_lines, drop_empty_output=config.drop_empty_output
-        )
-        eval_features, _ = encode(eval_records)
-    elif config.eval_split > 0:
-        held = max(1, int(len(features) * config.eval_split))
-        eval_features, features = features[-held:], features[:-held]
-    if not features:
-        raise DataError(
-            f"{config.train_path}: no sample left to train on after encoding",
-            "Raise --max_len, drop --is_skip, or add data.",
-        )
-    return features, eval_features
-
-
-def create_engine(config: TrainConfig):
+def create_engine(config: TrainConfig) -> tuple[Engine, str]:
     from tunedesk.engines import select_engine
 
     choice = select_engine(config.device)
@@ -127,17 +68,18 @@ def create_engine(config: TrainConfig):
 def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     from tunedesk.checkpoint import read_manifest, restore_weights
     from tunedesk.data.mode_default import default_mode
-    from tunedesk.engines.torch_engine import enable_gradient_checkpointing
+    from tunedesk.data.run_data import load_data
     from tunedesk.methods import apply_method
+    from tunedesk.model_adapter import model_adapter
     from tunedesk.model_loading import check_model_dir, load_model, load_tokenizer
     from tunedesk.train_loop import plan_steps
 
     model_config = check_model_dir(config.model_name_or_path, config.trust_remote_code)
-    legacy = _legacy_chatglm(config, model_config, reporter)
+    adapter = model_adapter(config, model_config, reporter)  # ChatGLM-6B's differences, if it is one
     config.mode, mode_note = default_mode(config.mode, config.model_name_or_path)
     if mode_note:
         reporter.log(mode_note)
-    trust_remote_code = config.trust_remote_code or legacy  # check_model_dir accepted ChatGLM-6B by consent
+    trust_remote_code = config.trust_remote_code or adapter.runs_own_code
     engine, reason = create_engine(config)
     if config.ds_file and engine.name == "torch":
         reporter.log(f"ds_file {config.ds_file} is not used: the torch engine runs ({reason})", "warning")
@@ -146,72 +88,65 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
     features, eval_features = load_data(config, tokenizer, reporter, run_dir)
     steps_per_epoch, total_steps = plan_steps(
         len(features),
-        config.per_device_train_batch_size,
-        config.gradient_accumulation_steps,
-        config.num_train_epochs,
-        config.max_steps,
-        engine.world_size,
+        batch_size=config.per_device_train_batch_size,
+        accum=config.gradient_accumulation_steps,
+        epochs=config.num_train_epochs,
+        max_steps=config.max_steps,
+        world=engine.world_size,
     )
     weights_dir = config.model_name_or_path
     manifest = read_manifest(config.resume_from) if config.resume_from else None
     if manifest and manifest["weights"] == "full":
         weights_dir = os.path.join(config.resume_from, "model")  # full training resumes from its own weights
     engine.before_model_load()  # ZeRO-3: partition while loading
-    auto_class = "AutoModelForCausalLM"
-    if legacy:
-        from tunedesk.chatglm.legacy_run import auto_class_name
-
-        auto_class = auto_class_name(model_config)
+    auto_class = adapter.auto_class(model_config)
     model = load_model(weights_dir, trust_remote_code, dtype=engine.load_dtype(), auto_class=auto_class)
     model, method = apply_method(model, config, model_config.get("model_type"))
-    if legacy:
-        from tunedesk.chatglm.legacy_run import drop_padding_mask
-
-        drop_padding_mask(model)
+    adapter.after_method(model)
     if manifest:
         _check_resume_matches(manifest, config)
         if engine.name == "torch":  # DeepSpeed restores trainable weights from its own shards in load_state
             restore_weights(model, config.resume_from, manifest["weights"])
     if config.gradient_checkpointing:
-        if legacy:  # transformers 4.33 has no gradient_checkpointing_kwargs (ChatGLM-6B checkpoints reentrantly)
-            model.gradient_checkpointing_enable()
-            model.enable_input_require_grads()  # reentrant checkpointing needs a grad-carrying input (the originals did this)
-            model.config.use_cache = False
-        else:
-            enable_gradient_checkpointing(model)
+        adapter.enable_gradient_checkpointing(model)
     model = engine.prepare(model, total_steps)
-    head, capacity = _speed_paths(config, model_config.get("model_type"), legacy, engine, model, features, reporter)
+    head, capacity = _speed_paths(config, model_config.get("model_type"), adapter, engine, model, features, reporter)
     return Prepared(
-        model, tokenizer, engine, reason, method, features, eval_features, steps_per_epoch, total_steps, head, capacity
+        model=model,
+        tokenizer=tokenizer,
+        engine=engine,
+        engine_reason=reason,
+        method=method,
+        features=features,
+        eval_features=eval_features,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=total_steps,
+        head=head,
+        pack_capacity=capacity,
     )
 
 
-def _speed_paths(config, model_type, legacy, engine, model, features, reporter):
+def _speed_paths(
+    config: TrainConfig,
+    model_type: str | None,
+    adapter: ModelAdapter,
+    engine: Engine,
+    model: Any,
+    features: list,
+    reporter: RunReporter,
+) -> tuple[HeadParts | None, int | None]:
     """The chunked LM-head loss (one device) and packed rows, where this model supports them."""
     from tunedesk.loss import chunked_head
     from tunedesk.packing import packing_supported
 
-    head = chunked_head(model, model_type, config.train_type) if engine.name == "torch" and not legacy else None
+    use_head = engine.name == "torch" and adapter.chunked_loss
+    head = chunked_head(model, model_type, config.train_type) if use_head else None
     capacity = None
-    if config.packing and packing_supported(model_type, config.train_type, legacy):
+    if config.packing and packing_supported(model_type, config.train_type, adapter.legacy):
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])
     elif config.packing:
         reporter.log(f"packing is off for this model ({model_type}, {config.train_type}): padded batches grouped by length")
     return head, capacity
-
-
-def _legacy_chatglm(config: TrainConfig, model_config: dict, reporter: RunReporter) -> bool:
-    """ChatGLM-6B (checked by check_model_dir): refuse settings it cannot run, default --mode glm."""
-    from tunedesk.chatglm.legacy_run import check_legacy_settings, is_legacy_chatglm
-
-    if not is_legacy_chatglm(model_config, config.model_name_or_path):
-        return False
-    for note in check_legacy_settings(config.model_name_or_path, config.train_type, config.mode):
-        reporter.log(note, "warning" if "was written for" in note else "info")
-    if config.mode is None:
-        config.mode = "glm"
-        reporter.log("ChatGLM-6B: --mode glm ([gMASK] <sop> layout of the original scripts, its own tokenizer)")
-    return True
 
 
 def _check_resume_matches(manifest: dict, config: TrainConfig) -> None:
@@ -239,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         refuse_other_run(run_dir, config.resume_from)
     except ConfigError as exc:  # nothing is written into the other run's directory
-        print(f"error (config): {exc.message}\nhint: {exc.hint}", file=sys.stderr)
+        print_error("config", exc.message, exc.hint)
         return 1
     os.makedirs(run_dir, exist_ok=True)
     from tunedesk.engines import select_engine
@@ -304,7 +239,7 @@ def _fail_before_run(argv: list[str], exc: ConfigError) -> int:
         )
         reporter.close()
     else:
-        print(f"error (config): {exc.message}\nhint: {exc.hint}", file=sys.stderr)
+        print_error("config", exc.message, exc.hint)
     return 1
 
 
@@ -318,33 +253,88 @@ def _method_from(argv: list[str]) -> str:
 
 
 def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
-    from tunedesk.checkpoint import SaveRequest, prune_checkpoints, restore_rng, save_checkpoint
+    """The recipe: listen for a stop, set up, resume, announce, train, evaluate, save, finish."""
     from tunedesk.memory import MemoryMeter
-    from tunedesk.signals import StopRequest
+    from tunedesk.saver import Saver, resume_state
     from tunedesk.train_loop import Cancelled, LoopContext, TrainState, evaluate, run_loop
+
+    stop = _listen_for_stop(run_dir, reporter)
+    prep = setup(config, reporter, run_dir)
+    engine = prep.engine
+    state = resume_state(config.resume_from, engine) if config.resume_from else TrainState()
+    _announce(config, reporter, prep, state)
+    saver = Saver(
+        run_dir=run_dir,
+        config=config,
+        reporter=reporter,
+        model=prep.model,
+        engine=engine,
+        tokenizer=prep.tokenizer,
+        weights=prep.method.weights,
+        steps_per_epoch=prep.steps_per_epoch,
+        total_steps=prep.total_steps,
+    )
+    ctx = LoopContext(
+        config=config,
+        model=prep.model,
+        engine=engine,
+        features=prep.features,
+        eval_features=prep.eval_features,
+        pad_id=prep.tokenizer.pad_token_id,
+        steps_per_epoch=prep.steps_per_epoch,
+        total_steps=prep.total_steps,
+        reporter=reporter,
+        stop=stop,
+        meter=MemoryMeter(engine.device.type),
+        save=saver.save,
+        head=prep.head,
+        pack_capacity=prep.pack_capacity,
+    )
+    began = time.perf_counter()
+    try:
+        state = run_loop(ctx, state)
+    except Cancelled as cancelled:
+        reporter.log(f"stopped at step {state.step}: {cancelled}")
+        reporter.finish(
+            "cancelled",
+            step=state.step,
+            reason=str(cancelled),
+            **_timing(began, saver.seconds, reporter, state),
+        )
+        return "cancelled"
+    finally:
+        stop.uninstall()
+    if prep.eval_features:
+        reporter.emit("eval", step=state.step, values={"eval_loss": evaluate(ctx)})
+    if not saver.has_saved(state.step):
+        saver.save(state)
+    reporter.finish(
+        "completed",
+        step=state.step,
+        final_loss=state.last_loss,
+        **_timing(began, saver.seconds, reporter, state),
+    )
+    return "completed"
+
+
+def _listen_for_stop(run_dir: str, reporter: RunReporter) -> StopRequest:
+    """STOP file, SIGTERM and SIGINT end the loop at a step boundary (signals.py)."""
+    from tunedesk.signals import StopRequest
 
     stop = StopRequest(run_dir)
     if os.path.exists(stop.stop_file):  # left from an earlier stop: this new session was asked to run
         os.remove(stop.stop_file)
         reporter.log("removed a STOP file left from an earlier session", "warning")
-    stop.install()
-    prep = setup(config, reporter, run_dir)
-    engine = prep.engine
-    state = TrainState()
-    if config.resume_from:
-        import json
+    return stop.install()
 
-        import torch
 
-        engine.load_state(config.resume_from)
-        with open(os.path.join(config.resume_from, "trainer_state.json"), encoding="utf-8") as handle:
-            state = TrainState.from_json(json.load(handle))
-        restore_rng(torch.load(os.path.join(config.resume_from, "rng_state.pt"), weights_only=True))
+def _announce(config: TrainConfig, reporter: RunReporter, prep: Prepared, state: TrainState) -> None:
+    """run_started (what runs, on what, from which step), then the logs setup held back."""
     reporter.start(
         method=config.train_type,
-        engine=engine.name,
+        engine=prep.engine.name,
         engine_reason=prep.engine_reason,
-        device=str(engine.device),
+        device=str(prep.engine.device),
         model=os.path.abspath(config.model_name_or_path),
         total_steps=prep.total_steps,
         trainable_params=prep.method.trainable_params,
@@ -357,82 +347,9 @@ def _run(config: TrainConfig, reporter: RunReporter, run_dir: str) -> str:
         eval_samples=len(prep.eval_features),
     )
     reporter.flush_early_logs()
-    checkpoint_seconds = 0.0
-    saved_at: list[int] = []
-
-    def save(current: TrainState) -> None:
-        nonlocal checkpoint_seconds
-        began = time.perf_counter()
-        request = SaveRequest(
-            step=current.step,
-            epoch=round(current.step / prep.steps_per_epoch, 4),
-            method=config.train_type,
-            ptuning_version=config.ptuning_version if config.train_type == "ptuning" else None,
-            engine=engine.name,
-            base_model=config.model_name_or_path,
-            weights=prep.method.weights,
-            loss=current.last_loss,
-            run_id=reporter.run_id,
-            run_config=config.to_json(),
-            trainer_state=current.to_json(
-                prep.steps_per_epoch,
-                prep.total_steps,
-                config.per_device_train_batch_size,
-                config.gradient_accumulation_steps,
-            ),
-        )
-        path = save_checkpoint(run_dir, request, prep.model, engine, prep.tokenizer)
-        if path:
-            saved_at.append(current.step)
-            reporter.emit("checkpoint_saved", step=current.step, path=path)
-            if config.save_total_limit:
-                prune_checkpoints(run_dir, config.save_total_limit, protect=os.path.join(run_dir, path))
-        checkpoint_seconds += time.perf_counter() - began
-
-    ctx = LoopContext(
-        config,
-        prep.model,
-        engine,
-        prep.features,
-        prep.eval_features,
-        prep.tokenizer.pad_token_id,
-        prep.steps_per_epoch,
-        prep.total_steps,
-        reporter,
-        stop,
-        MemoryMeter(engine.device.type),
-        save,
-        prep.head,
-        prep.pack_capacity,
-    )
-    began = time.perf_counter()
-    try:
-        state = run_loop(ctx, state)
-    except Cancelled as cancelled:
-        reporter.log(f"stopped at step {state.step}: {cancelled}")
-        reporter.finish(
-            "cancelled",
-            step=state.step,
-            reason=str(cancelled),
-            **_timing(began, checkpoint_seconds, reporter, state),
-        )
-        return "cancelled"
-    finally:
-        stop.uninstall()
-    if prep.eval_features:
-        reporter.emit("eval", step=state.step, values={"eval_loss": evaluate(ctx)})
-    if state.step not in saved_at:
-        save(state)
-    reporter.finish(
-        "completed",
-        step=state.step,
-        final_loss=state.last_loss,
-        **_timing(began, checkpoint_seconds, reporter, state),
-    )
-    return "completed"
 
 
-def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter, state) -> dict[str, Any]:
+def _timing(began: float, checkpoint_seconds: float, reporter: RunReporter, state: TrainState) -> dict[str, Any]:
     """Where the time went, so the overhead budget (events + checkpoints < 1%) can be checked."""
     total = time.perf_counter() - began
     return {

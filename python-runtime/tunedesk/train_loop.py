@@ -16,9 +16,13 @@ from typing import Any
 import torch
 
 from tunedesk.config import TrainConfig
+from tunedesk.engines.protocol import Engine
 from tunedesk.errors import NonFiniteLossError
-from tunedesk.loss import count_learned, micro_loss_sum
+from tunedesk.loss import HeadParts, count_learned, micro_loss_sum
+from tunedesk.memory import MemoryMeter
 from tunedesk.packing import length_grouped, make_batch
+from tunedesk.run_output import RunReporter
+from tunedesk.signals import StopRequest
 
 
 def epoch_order(n: int, epoch: int, seed: int, rank: int = 0, world: int = 1) -> list[int]:
@@ -100,21 +104,23 @@ class Cancelled(Exception):
     """A stop was requested; the loop ended at a step boundary."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LoopContext:
+    """What one training loop works with; built by name in train._run."""
+
     config: TrainConfig
-    model: Any
-    engine: Any
-    features: list
-    eval_features: list
+    model: Any  # what engine.prepare returned
+    engine: Engine
+    features: list  # encoded training samples
+    eval_features: list  # encoded eval samples (may be empty)
     pad_id: int
     steps_per_epoch: int
     total_steps: int
-    reporter: Any
-    stop: Any
-    meter: Any
-    save: Callable[[TrainState], None]  # writes a checkpoint at state.step
-    head: Any = None  # loss.HeadParts for the chunked loss, None for the model's own loss
+    reporter: RunReporter
+    stop: StopRequest
+    meter: MemoryMeter
+    save: Callable[[TrainState], None]  # writes a checkpoint at state.step (saver.Saver.save)
+    head: HeadParts | None = None  # the chunked loss's parts, None for the model's own loss
     pack_capacity: int | None = None  # tokens per packed row; None = padded, length-grouped batches
 
 
@@ -153,13 +159,13 @@ def run_loop(ctx: LoopContext, state: TrainState) -> TrainState:
     while state.step < ctx.total_steps:
         groups = epoch_groups(
             len(ctx.features),
-            config.per_device_train_batch_size,
-            config.gradient_accumulation_steps,
-            state.data_epoch,
-            config.seed,
-            engine.rank,
-            engine.world_size,
-            lengths,
+            batch_size=config.per_device_train_batch_size,
+            accum=config.gradient_accumulation_steps,
+            epoch=state.data_epoch,
+            seed=config.seed,
+            rank=engine.rank,
+            world=engine.world_size,
+            lengths=lengths,
         )
         while state.groups_done < len(groups) and state.step < ctx.total_steps:
             group = groups[state.groups_done]
@@ -232,9 +238,8 @@ def _emit_metrics(ctx: LoopContext, state: TrainState, window: dict, lr: float, 
     epoch = round(state.step / ctx.steps_per_epoch, 4)
     if ctx.engine.is_main:
         ctx.reporter.emit("metrics", step=state.step, epoch=epoch, values=values)
-        print(
+        ctx.reporter.console(
             f"step {state.step}/{ctx.total_steps} epoch {epoch:.2f} loss {values['loss']:.4f} lr {lr:.3g} "
-            f"tokens/s {values['tokens_per_s']:.0f} mem {values['mem_gb']:.2f} GB",
-            flush=True,
+            f"tokens/s {values['tokens_per_s']:.0f} mem {values['mem_gb']:.2f} GB"
         )
     window.update(loss=0.0, steps=0, tokens=0, samples=0, since=time.perf_counter())

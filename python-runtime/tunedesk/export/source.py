@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from tunedesk.errors import ConfigError, DependencyError
+from tunedesk.export.zero import find_zero_checkpoint, load_zero_model
 
 WEIGHT_KINDS = ("adapter", "trainable", "full")
 
@@ -233,15 +234,13 @@ def load_full_model(source: CheckpointSource) -> torch.nn.Module:
     model_dir = source.path / "model"
     if (model_dir / "config.json").is_file() and any(model_dir.glob("*.safetensors")):
         return load_base(model_dir)
-    from tunedesk.export.zero import find_zero_checkpoint, load_zero_model
-
     zero_dir = find_zero_checkpoint(source.path)
     if zero_dir is None:
         raise ConfigError(
             f"{source.path}: a full checkpoint needs model/ (config.json + safetensors) or DeepSpeed ZeRO files",
             "The checkpoint is damaged; export an earlier one.",
         )
-    return load_zero_model(source, zero_dir)
+    return load_zero_model(source.path, source.base_model, zero_dir)
 
 
 def count_parameters(model_dir: Path) -> int:

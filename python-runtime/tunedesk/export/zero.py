@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 
 from tunedesk.errors import ConfigError
-from tunedesk.export.source import CheckpointSource
 
 OPTIM_FILE = re.compile(r"^(bf16_)?zero_pp_rank_(\d+)_mp_rank_00_optim_states\.pt$")
 
@@ -91,16 +90,18 @@ def _stitch(zero_dir: Path) -> dict[str, torch.Tensor]:
     return state
 
 
-def load_zero_model(source: CheckpointSource, zero_dir: Path) -> torch.nn.Module:
-    """The consolidated model in memory (the checkpoint itself is never modified)."""
+def load_zero_model(checkpoint: Path, base_model: Path | None, zero_dir: Path) -> torch.nn.Module:
+    """The consolidated model in memory (the checkpoint itself is never modified).
+
+    `checkpoint` is the checkpoint folder and `base_model` the base it was trained from (its
+    config.json is used when the checkpoint has no model/config.json of its own).
+    """
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    config_dir = (
-        source.path / "model" if (source.path / "model" / "config.json").is_file() else source.base_model
-    )
+    config_dir = checkpoint / "model" if (checkpoint / "model" / "config.json").is_file() else base_model
     if config_dir is None:
         raise ConfigError(
-            f"{source.path}: no config.json for the ZeRO checkpoint", "Keep the base model directory."
+            f"{checkpoint}: no config.json for the ZeRO checkpoint", "Keep the base model directory."
         )
     state = zero_state_dict(zero_dir)
     model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(config_dir), dtype=torch.float32)
