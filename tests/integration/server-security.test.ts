@@ -234,6 +234,9 @@ describe('events', () => {
 describe('event stream limit', () => {
   it('refuses streams beyond the limit and frees a slot when one closes', async () => {
     const open: AbortController[] = [];
+    // The responses are kept referenced: fetch cancels the body of a response that is garbage
+    // collected, which closes its stream and frees a slot the test counts as taken.
+    const responses: Response[] = [];
     const url = `${origin}/api/events?topics=system.setupProgress&token=${server.token}`;
     try {
       for (let i = 0; i < MAX_STREAMS; i++) {
@@ -241,6 +244,7 @@ describe('event stream limit', () => {
         const res = await fetch(url, { signal: controller.signal });
         expect(res.status).toBe(200);
         open.push(controller);
+        responses.push(res);
       }
       const refused = await fetch(url);
       expect(refused.status).toBe(503);
@@ -254,6 +258,7 @@ describe('event stream limit', () => {
       }).toBe(true);
     } finally {
       for (const controller of open) controller.abort();
+      responses.length = 0;
     }
   });
 });
