@@ -192,6 +192,10 @@ def _speed_paths(config, model_type, legacy, engine, model, features, reporter):
     from tunedesk.packing import packing_supported
 
     head = chunked_head(model, model_type, config.train_type) if engine.name == "torch" and not legacy else None
+    if head is not None:  # the plain families the chunked loss runs: their norms keep less for backward
+        from tunedesk.lean_norm import install_lean_norms
+
+        install_lean_norms(model, model_type)
     capacity = None
     if config.packing and packing_supported(model_type, config.train_type, legacy):
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])
