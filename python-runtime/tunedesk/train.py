@@ -172,6 +172,14 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
         _check_resume_matches(manifest, config)
         if engine.name == "torch":  # DeepSpeed restores trainable weights from its own shards in load_state
             restore_weights(model, config.resume_from, manifest["weights"])
+    if config.gradient_checkpointing is None:  # auto: on where the estimate is tight (memory_plan.py)
+        from tunedesk.memory_plan import choose_checkpointing, free_bytes
+
+        tokens = config.per_device_train_batch_size * max(len(f.input_ids) for f in features)
+        compute_bytes = 2 if (config.bf16 or config.fp16) else 4
+        choice = choose_checkpointing(model, tokens, compute_bytes, engine.device, free_bytes(engine.device))
+        config.gradient_checkpointing = choice.on
+        reporter.log(choice.reason)
     if config.gradient_checkpointing:
         if legacy:  # transformers 4.33 has no gradient_checkpointing_kwargs (ChatGLM-6B checkpoints reentrantly)
             model.gradient_checkpointing_enable()
