@@ -74,11 +74,15 @@ def free_bytes(device) -> int | None:
         return None
 
 
-def choose_checkpointing(model, tokens: int, compute_bytes: int, device, free: int | None) -> CheckpointingChoice:
+def choose_checkpointing(
+    model, tokens: int, compute_bytes: int, device, free: int | None
+) -> CheckpointingChoice:
     """The auto rule; ``free`` is free_bytes(device) (a parameter so the rule can be tested)."""
     parts = estimate_bytes(model, tokens, compute_bytes, device.type)
     if parts is None or not free:
-        return CheckpointingChoice(False, "gradient checkpointing off: no memory estimate for this model or device")
+        return CheckpointingChoice(
+            False, "gradient checkpointing off: no memory estimate for this model or device"
+        )
     total = sum(parts.values())
     gib = 1024**3
     detail = f"estimate {total / gib:.2f} GiB without it (activations {parts['activations'] / gib:.2f}), {free / gib:.2f} GiB free"
