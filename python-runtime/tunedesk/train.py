@@ -200,10 +200,13 @@ def _speed_paths(config, model_type, legacy, engine, model, features, reporter):
     from tunedesk.packing import packing_supported
 
     head = chunked_head(model, model_type, config.train_type) if engine.name == "torch" and not legacy else None
-    if head is not None:  # the plain families the chunked loss runs: their norms keep less for backward
-        from tunedesk.lean_norm import install_lean_norms
+    if head is not None:  # the plain families the chunked loss runs: keep less for backward
+        from tunedesk.lean_activations import install_lean_mlps, install_lean_norms, share_lora_inputs
 
         install_lean_norms(model, model_type)
+        install_lean_mlps(model, model_type)
+        if getattr(engine, "amp_dtype", None) is not None:
+            share_lora_inputs(model)
     capacity = None
     if config.packing and packing_supported(model_type, config.train_type, legacy):
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])

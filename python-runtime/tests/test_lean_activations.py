@@ -9,7 +9,13 @@ import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 from transformers.models.qwen2.modeling_qwen2 import Qwen2RMSNorm
 
-from tunedesk.lean_norm import install_lean_norms, lean_rmsnorm
+from tunedesk.lean_activations import (
+    _SwiGLU,
+    install_lean_mlps,
+    install_lean_norms,
+    lean_rmsnorm,
+    share_lora_inputs,
+)
 
 
 def test_matches_transformers_norm_forward_and_backward():
@@ -85,3 +91,58 @@ def test_installed_model_trains_the_same_and_keeps_less(model_type, swapped):
         model.zero_grad()
         lean.zero_grad()
         assert saved_bytes(lean, ids) < 0.9 * saved_bytes(model, ids)
+
+
+def test_lean_mlp_matches_and_keeps_less():
+    model = tiny_qwen2()
+    lean = copy.deepcopy(model)
+    assert install_lean_mlps(lean, "qwen2") == 2
+    ids = torch.randint(1, 97, (2, 40))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        plain_loss = model(input_ids=ids, labels=ids, use_cache=False).loss
+        lean_loss = lean(input_ids=ids, labels=ids, use_cache=False).loss
+    assert torch.equal(plain_loss, lean_loss)  # the same forward ops
+    plain_loss.backward()
+    lean_loss.backward()
+    plain = torch.cat([p.grad.flatten() for p in model.parameters()])
+    ours = torch.cat([p.grad.flatten() for p in lean.parameters()])
+    assert (plain - ours).norm() <= 1e-2 * plain.norm()
+    model.zero_grad()
+    lean.zero_grad()
+    assert saved_bytes(lean, ids) < saved_bytes(model, ids)
+    # fp32 (no autocast): the gradient formula itself, to fp32 rounding
+    gate, up = torch.randn(3, 5, requires_grad=True), torch.randn(3, 5, requires_grad=True)
+    gate2, up2 = gate.detach().clone().requires_grad_(True), up.detach().clone().requires_grad_(True)
+    upstream = torch.randn(3, 5)
+    (torch.nn.functional.silu(gate) * up * upstream).sum().backward()
+    (_SwiGLU.apply(gate2, up2) * upstream).sum().backward()
+    assert torch.allclose(gate.grad, gate2.grad, atol=1e-6) and torch.allclose(up.grad, up2.grad, atol=1e-6)
+
+
+def test_lora_adapters_share_their_bf16_input_under_autocast():
+    from peft import LoraConfig, get_peft_model
+
+    def adapted():
+        torch.manual_seed(3)
+        model = get_peft_model(
+            tiny_qwen2(),
+            LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["q_proj", "k_proj", "v_proj"]),
+        )
+        install_lean_norms(model, "qwen2")
+        return model
+
+    model, lean = adapted(), adapted()
+    assert share_lora_inputs(lean) == 6  # 2 layers x q, k, v
+    ids = torch.randint(1, 97, (2, 40))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        plain_loss = model(input_ids=ids, labels=ids, use_cache=False).loss
+        lean_loss = lean(input_ids=ids, labels=ids, use_cache=False).loss
+    assert torch.equal(plain_loss, lean_loss)  # bf16 -> fp32 -> bf16 was exact: the same values
+    plain_loss.backward()
+    lean_loss.backward()
+    for (name, a), (_, b) in zip(model.named_parameters(), lean.named_parameters()):
+        if a.requires_grad:
+            assert torch.allclose(a.grad, b.grad, atol=1e-6, rtol=1e-3), name
+    model.zero_grad()
+    lean.zero_grad()
+    assert saved_bytes(lean, ids) < saved_bytes(model, ids)
