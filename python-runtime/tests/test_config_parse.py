@@ -67,7 +67,7 @@ def test_original_defaults_are_kept(paths):
         "pre_seq_len": 16,
         "prefix_projection": True,
         "is_skip": False,
-        "gradient_checkpointing": False,
+        "gradient_checkpointing": None,  # auto: off unless memory is tight (the original's default was off)
     }
     assert {key: getattr(config, key) for key in original} == original
 

@@ -150,3 +150,18 @@ def test_bf16_defaults_to_what_the_device_computes_natively():
     asked_fp16 = TrainConfig(device="cpu", fp16=True)
     resolve_precision_default(asked_fp16)
     assert asked_fp16.bf16 is False
+
+
+def test_packed_rows_share_a_few_widths():
+    from tunedesk.packing import row_width
+
+    assert row_width(502, 512) == 512  # a nearly full row: the capacity
+    assert row_width(300, 512) == 512
+    assert row_width(200, 512) == 256  # a short micro-batch is not padded to 512
+    assert row_width(40, 512) == 64
+    assert row_width(600, 512) == 600  # a sample longer than the capacity keeps its own row
+    features = samples(9, seed=5)
+    batch = collate_packed(features, 0, capacity=60)
+    assert batch["input_ids"].shape[1] == 60
+    learned = sum(sum(1 for x in f.labels[1:] if x != -100) for f in features)
+    assert int((batch["labels"] != -100).sum()) == learned  # the widened tail learns nothing

@@ -55,8 +55,9 @@ class TrainConfig:
     """Share of optimizer steps spent warming the learning rate up linearly, then it decays linearly."""
     seed: int = 1234
     """Seed for model init randomness, dropout and the per-epoch data shuffle (original: same)."""
-    gradient_checkpointing: bool = False
-    """Recompute activations in backward to save memory (original: same)."""
+    gradient_checkpointing: bool | None = None
+    """Recompute activations in backward to save memory (original: same, default off). Default (auto):
+    on where the run's memory estimate is above 70% of the device's free memory (memory_plan.py)."""
     packing: bool = True
     """Pack each micro-batch's samples into rows without padding (attention stays within a sample;
     same loss). Off: padded batches of similar length. Models that cannot pack train padded."""

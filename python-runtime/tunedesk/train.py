@@ -107,6 +107,14 @@ def setup(config: TrainConfig, reporter: RunReporter, run_dir: str) -> Prepared:
         _check_resume_matches(manifest, config)
         if engine.name == "torch":  # DeepSpeed restores trainable weights from its own shards in load_state
             restore_weights(model, config.resume_from, manifest["weights"])
+    if config.gradient_checkpointing is None:  # auto: on where the estimate is tight (memory_plan.py)
+        from tunedesk.memory_plan import choose_checkpointing, free_bytes
+
+        tokens = config.per_device_train_batch_size * max(len(f.input_ids) for f in features)
+        compute_bytes = 2 if (config.bf16 or config.fp16) else 4
+        choice = choose_checkpointing(model, tokens, compute_bytes, engine.device, free_bytes(engine.device))
+        config.gradient_checkpointing = choice.on
+        reporter.log(choice.reason)
     if config.gradient_checkpointing:
         adapter.enable_gradient_checkpointing(model)
     model = engine.prepare(model, total_steps)
@@ -141,6 +149,13 @@ def _speed_paths(
 
     use_head = engine.name == "torch" and adapter.chunked_loss
     head = chunked_head(model, model_type, config.train_type) if use_head else None
+    if head is not None:  # the plain families the chunked loss runs: keep less for backward
+        from tunedesk.lean_activations import install_lean_mlps, install_lean_norms, share_lora_inputs
+
+        install_lean_norms(model, model_type)
+        install_lean_mlps(model, model_type)
+        if getattr(engine, "amp_dtype", None) is not None:
+            share_lora_inputs(model)
     capacity = None
     if config.packing and packing_supported(model_type, config.train_type, adapter.legacy):
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])

@@ -12,6 +12,15 @@ export const GiB = 1024 ** 3;
  * torch and DeepSpeed load (about 1 GiB on CUDA 11/12 without lazy loading).
  */
 export const CUDA_CONTEXT_BYTES = 1.0 * GiB;
+/**
+ * A training process on the CPU (or Apple's unified memory) before its model loads: Python, torch,
+ * transformers and the tokenizer imported. Off a GPU it takes the CUDA context's place. Measured
+ * 2026-12-07 on Linux x86-64 (torch 2.x CPU, transformers 5): `tunedesk train` on the trainer
+ * benchmark's 16 MB model held 337 MiB RSS once the tokenizer loaded and 365 MiB when setup ended
+ * (torch alone 220 MiB; transformers pulls in torch.distributed, sympy and dynamo). The trainer's
+ * gradient-checkpointing rule counts the same figure (python-runtime/tunedesk/memory_plan.py).
+ */
+export const CPU_RUNTIME_BYTES = 0.35 * GiB;
 /** NCCL communicator buffers each process allocates when there are several GPUs. */
 export const NCCL_BYTES = 0.25 * GiB;
 /**

@@ -5,7 +5,7 @@ import type { Estimate } from '../../shared/contract/estimator';
 import type { ModelInfo } from '../../shared/contract/models';
 import type { Recommendation, RecommendationRow, Verdict } from '../../shared/contract/recommend';
 import type { Preset } from '../../shared/presets';
-import { CUDA_CONTEXT_BYTES, estimate, GiB } from '../estimator/estimate';
+import { CPU_RUNTIME_BYTES, CUDA_CONTEXT_BYTES, estimate, GiB } from '../estimator/estimate';
 import { standardPlans, type Plan } from '../estimator/plans';
 import type { MachineBudget } from './machine-budget';
 import { presetMethod, presetSettings } from './preset-plans';
@@ -45,9 +45,12 @@ export const LEGACY_PTUNING_REASON =
 export const LEGACY_DEEPSPEED_REASON =
   "DeepSpeed is not in ChatGLM-6B's legacy environment (not among its pinned packages): LoRA, Freeze or full training on one GPU";
 
-/** Peak memory on the device this plan runs on: no CUDA context on CPU or MPS. */
+/** What the process itself takes besides the plan's tensors: the CUDA context, or off a GPU the Python/torch runtime. */
+const runtimeBytes = (device: MachineBudget['device']) => (device === 'cuda' ? CUDA_CONTEXT_BYTES : CPU_RUNTIME_BYTES);
+
+/** Peak memory on the device this plan runs on: on CPU or MPS the process's runtime instead of a CUDA context. */
 function deviceBytes(est: Estimate, device: MachineBudget['device']): number {
-  return device === 'cuda' ? est.perGpuBytes : est.perGpuBytes - CUDA_CONTEXT_BYTES;
+  return est.perGpuBytes - CUDA_CONTEXT_BYTES + runtimeBytes(device);
 }
 
 /** Bytes one checkpoint takes: trained weights in 16-bit plus Adam's fp32 m and v (optimizer.pt). */
@@ -165,7 +168,7 @@ export function recommend(input: RecommendInput): Recommendation {
     const est = estimate(model, plan.method, plan.settings);
     const j = judge(plan, est, budget, model, legacyReady);
     // Off a GPU there is no CUDA context: the row's figure is the one its reason gives.
-    const shown = budget.device === 'cuda' ? est : { ...est, perGpuBytes: deviceBytes(est, budget.device), breakdown: { ...est.breakdown, overhead: Math.max(0, est.breakdown.overhead - CUDA_CONTEXT_BYTES) } };
+    const shown = budget.device === 'cuda' ? est : { ...est, perGpuBytes: deviceBytes(est, budget.device), breakdown: { ...est.breakdown, overhead: Math.max(0, est.breakdown.overhead - CUDA_CONTEXT_BYTES) + runtimeBytes(budget.device) } };
     return { planId: plan.id, label: plan.label, method: plan.method, settings: plan.settings, estimate: shown, verdict: j.verdict, marginBytes: j.margin, reason: j.reason, needs: j.needs };
   });
   const capability = new Map(plans.map((p) => [p.id, p.capability]));
