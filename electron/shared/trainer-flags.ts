@@ -23,6 +23,8 @@ interface FlagFile {
   methods: string[];
   groups: string[];
   flags: TrainerFlag[];
+  /** Model types packing and the chunked LM-head loss run on (python-runtime/tunedesk/families.py). */
+  plain_head_families: string[];
 }
 
 // Generated and tested on both sides (test_config_flag_schema.py, trainer-flags.test.ts); a file of
@@ -45,6 +47,12 @@ export function checkedChoices<const T extends readonly (string | number)[]>(nam
 }
 
 /** The training methods in the order the app shows them. */
+/**
+ * The model families whose runs the trainer packs and gives the chunked LM-head loss (any other
+ * runs its own forward and loss): the estimate and the recommender's defaults follow the same list.
+ */
+export const PLAIN_HEAD_FAMILIES: readonly string[] = Object.freeze([...file.plain_head_families]);
+
 export const TRAIN_METHODS = checkedChoices('train_type', ['lora', 'freeze', 'ptuning', 'all'] as const);
 export type TrainMethod = (typeof TRAIN_METHODS)[number];
 export const PTUNING_VERSIONS = checkedChoices('ptuning_version', [2, 1] as const);

@@ -16,6 +16,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from tunedesk.config import FLAG_CHOICES, FLAG_GROUPS, METHOD_FLAGS, TRAIN_TYPES, TrainConfig, build_parser
+from tunedesk.families import PLAIN_HEAD_FAMILIES
 
 SCHEMA_VERSION = 1
 # Where the repository keeps it (relative to the repository root), for the message of a stale copy.
@@ -78,6 +79,9 @@ def flag_schema() -> dict[str, Any]:
         "methods": list(TRAIN_TYPES),
         "groups": list(FLAG_GROUPS),
         "flags": flags,
+        # The families packing and the chunked loss run on: the app's estimate and its
+        # "what the trainer does by default" follow the trainer's own choice.
+        "plain_head_families": sorted(PLAIN_HEAD_FAMILIES),
     }
 
 

@@ -22,10 +22,11 @@ from typing import Any
 
 import torch
 
-IGNORE_INDEX = -100
 # Families whose *ForCausalLM forward is exactly lm_head(decoder(...)) with an unscaled, uncapped
 # head, and whose masks come from transformers' masking utils (so packed rows work too).
-PLAIN_HEAD_FAMILIES = frozenset({"llama", "mistral", "qwen2", "qwen3", "phi3"})
+from tunedesk.families import PLAIN_HEAD_FAMILIES
+
+IGNORE_INDEX = -100
 CHUNK_ELEMENTS = 1 << 24  # logits per chunk: 64 MB in fp32, whatever the vocabulary
 
 

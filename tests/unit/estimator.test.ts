@@ -1,12 +1,15 @@
 // Estimator behaviour beyond the calibration rows: each knob moves memory the way its formula
 // says, offload moves bytes to host RAM, and the whole table is instant.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MethodSpec, TrainSettings } from '../../electron/shared/contract/estimator';
 import { estimate, GiB } from '../../electron/services/estimator/estimate';
 import { CHUNK_BYTES_PER_ELEMENT, CHUNK_LOGIT_ELEMENTS, logitsBytes, usesChunkedLoss } from '../../electron/services/estimator/activations';
 import { estimateTable } from '../../electron/services/estimator/plans';
 import { prefixEncoderParams } from '../../electron/services/estimator/trainable-params';
 import { archFromConfig } from '../../electron/services/models/config-arch';
+import { PLAIN_HEAD_FAMILIES } from '../../electron/shared/trainer-flags';
 import { CHATGLM2_6B_CONFIG } from '../helpers/estimator-calibration-rows';
 
 // Qwen2.5-7B-like config: GQA 28/4 heads, SwiGLU, untied embeddings.
@@ -133,10 +136,22 @@ describe('logits term: the chunked LM-head loss', () => {
     expect(logitsBytes({ ...base, chunked: true, headTrains: true }) - logitsBytes({ ...base, chunked: true })).toBe(4 * 151936 * 896);
   });
 
-  it('is chosen where the trainer runs it: one device, fused attention, not P-Tuning', () => {
-    expect(usesChunkedLoss(qwen, 'lora', 1, 0)).toBe(true);
-    expect(usesChunkedLoss(qwen, 'ptuning', 1, 0)).toBe(false);
-    expect(usesChunkedLoss(qwen, 'lora', 2, 2)).toBe(false);
-    expect(usesChunkedLoss({ ...qwen, attention: 'eager-fp32-softmax' }, 'lora', 1, 0)).toBe(false);
+  it('is chosen where the trainer runs it: a family it covers, one device, fused attention, not P-Tuning', () => {
+    expect(usesChunkedLoss(qwen, 'qwen2', 'lora', 1, 0)).toBe(true);
+    expect(usesChunkedLoss(qwen, 'qwen2', 'ptuning', 1, 0)).toBe(false);
+    expect(usesChunkedLoss(qwen, 'qwen2', 'lora', 2, 2)).toBe(false);
+    expect(usesChunkedLoss({ ...qwen, attention: 'eager-fp32-softmax' }, 'qwen2', 'lora', 1, 0)).toBe(false);
+    // a fused-attention family the trainer runs with its own loss (gemma: a scaled, capped head),
+    // or an unknown family: the full logits are counted
+    expect(usesChunkedLoss(qwen, 'gemma2', 'lora', 1, 0)).toBe(false);
+    expect(usesChunkedLoss(qwen, null, 'lora', 1, 0)).toBe(false);
+    expect(usesChunkedLoss(qwen, undefined, 'lora', 1, 0)).toBe(false);
+  });
+
+  it("follows the trainer's own list of families (resources/trainer-flags.json)", () => {
+    const python = readFileSync(join(process.cwd(), 'python-runtime/tunedesk/families.py'), 'utf8');
+    const listed = /PLAIN_HEAD_FAMILIES = frozenset\(\{([^}]*)\}\)/.exec(python)![1]!.match(/"([^"]+)"/g)!.map((q) => q.slice(1, -1));
+    expect([...PLAIN_HEAD_FAMILIES].sort()).toEqual(listed.sort());
+    for (const family of PLAIN_HEAD_FAMILIES) expect(usesChunkedLoss(qwen, family, 'full', 1, 0)).toBe(true);
   });
 });

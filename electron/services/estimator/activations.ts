@@ -4,6 +4,7 @@
 // full recomputation only the layer input, 2sbh, is kept per layer. Generalised below for
 // grouped-query attention, gated (SwiGLU) MLPs, fused attention and the fp32 softmax ChatGLM uses.
 import type { ModelArch } from '../../shared/contract/models';
+import { PLAIN_HEAD_FAMILIES } from '../../shared/trainer-flags';
 
 /**
  * Bytes kept per attention score element (a·s² per sample) by an eager attention that upcasts to
@@ -105,7 +106,12 @@ export function logitsBytes(input: LogitsInput): number {
   return chunk + hiddenGrad + (input.headTrains ? 4 * arch.vocab * arch.hidden : 0);
 }
 
-/** Whether the trainer runs the chunked loss for this plan (see loss.chunked_head). */
-export function usesChunkedLoss(arch: ModelArch, methodKind: string, gpus: number, zeroStage: number): boolean {
-  return arch.attention === 'sdpa' && methodKind !== 'ptuning' && gpus === 1 && zeroStage === 0;
+/**
+ * Whether the trainer runs the chunked loss for this plan (see loss.chunked_head): a family it
+ * covers (resources/trainer-flags.json), not P-Tuning, one process without DeepSpeed. A model whose
+ * family is not known is counted with its full logits: the larger figure, never a hopeful one.
+ */
+export function usesChunkedLoss(arch: ModelArch, modelType: string | null | undefined, methodKind: string, gpus: number, zeroStage: number): boolean {
+  const covered = modelType != null && PLAIN_HEAD_FAMILIES.includes(modelType);
+  return covered && arch.attention === 'sdpa' && methodKind !== 'ptuning' && gpus === 1 && zeroStage === 0;
 }

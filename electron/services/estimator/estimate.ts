@@ -39,6 +39,8 @@ export const ZERO3_ALLOCATOR_SLACK = 0.3;
 export interface EstimatorModel {
   params: number;
   arch: ModelArch;
+  /** config.json's model_type: the trainer's fast paths depend on the family (usesChunkedLoss). */
+  modelType?: string | null;
 }
 
 export function engineFor(settings: TrainSettings): 'torch' | 'deepspeed' {
@@ -73,7 +75,7 @@ export function estimate(model: EstimatorModel, method: MethodSpec, settings: Tr
     loraInputs,
     loraRank: method.kind === 'lora' ? method.rank : 0,
   });
-  const chunked = settings.chunkedLoss ?? usesChunkedLoss(arch, method.kind, settings.gpus, effective.zeroStage);
+  const chunked = settings.chunkedLoss ?? usesChunkedLoss(arch, model.modelType, method.kind, settings.gpus, effective.zeroStage);
   const logits = logitsBytes({ arch, seqLen: settings.seqLen, microBatch: settings.microBatch, fp32, chunked, headTrains: method.kind === 'full' });
   const allocated = states.weights + states.gradients + states.optimizer + activations + logits;
   const overhead = CUDA_CONTEXT_BYTES + (settings.gpus > 1 ? NCCL_BYTES : 0) + (effective.zeroStage === 3 ? ZERO3_ALLOCATOR_SLACK : ALLOCATOR_SLACK) * allocated;

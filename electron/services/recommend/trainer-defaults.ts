@@ -3,10 +3,8 @@
 import type { RecommendationRow } from '../../shared/contract/recommend';
 import { usesChunkedLoss } from '../estimator/activations';
 import type { ModelInfo } from '../../shared/contract/models';
+import { PLAIN_HEAD_FAMILIES } from '../../shared/trainer-flags';
 import type { MachineBudget } from './machine-budget';
-
-/** Families the trainer packs and runs the chunked loss for (loss.PLAIN_HEAD_FAMILIES). */
-export const PACKING_FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3', 'phi3'];
 
 export interface TrainerDefault {
   setting: string;
@@ -15,7 +13,7 @@ export interface TrainerDefault {
 }
 
 export function trainerDefaults(model: ModelInfo, budget: MachineBudget, best: RecommendationRow | undefined): TrainerDefault[] {
-  const plain = PACKING_FAMILIES.includes(model.modelType ?? '');
+  const plain = PLAIN_HEAD_FAMILIES.includes(model.modelType ?? '');
   const out: TrainerDefault[] = [
     {
       setting: 'bf16',
@@ -37,7 +35,7 @@ export function trainerDefaults(model: ModelInfo, budget: MachineBudget, best: R
     },
   ];
   if (best) {
-    const chunked = plain && usesChunkedLoss(model.arch, best.method.kind, best.settings.gpus, best.settings.zeroStage);
+    const chunked = plain && usesChunkedLoss(model.arch, model.modelType, best.method.kind, best.settings.gpus, best.settings.zeroStage);
     out.push({
       setting: 'chunked loss',
       value: chunked ? 'on' : 'off',

@@ -74,7 +74,12 @@ export const estimateSchema = z.object({
 });
 export type Estimate = z.infer<typeof estimateSchema>;
 
-export const estimatorModelSchema = z.object({ params: z.number().int().positive(), arch: modelArchSchema });
+export const estimatorModelSchema = z.object({
+  params: z.number().int().positive(),
+  arch: modelArchSchema,
+  /** config.json's model_type; without it the logits are counted whole (the chunked loss runs on known families only). */
+  modelType: z.string().nullable().optional(),
+});
 
 export const estimatorCalls = {
   /** Estimate one plan: per-GPU peak with its breakdown and the host RAM it needs. */
