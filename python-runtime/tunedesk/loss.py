@@ -142,10 +142,8 @@ def chunked_head(model, model_type: str | None, train_type: str) -> HeadParts | 
     config = getattr(causal, "config", None)
     if getattr(config, "final_logit_softcapping", None) or getattr(config, "logit_scale", None):
         return None
-    try:
-        decoder, head = causal.get_decoder(), causal.get_output_embeddings()
-    except (AttributeError, NotImplementedError):
-        return None
+    # Every plain family's *ForCausalLM holds its decoder as .model and its head as .lm_head.
+    decoder, head = getattr(causal, "model", None), getattr(causal, "lm_head", None)
     if type(head) is not torch.nn.Linear or head.bias is not None or decoder is None:
         return None  # a LoRA-wrapped or biased head: its own forward must run
     return HeadParts(decoder, head)
