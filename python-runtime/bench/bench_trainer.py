@@ -75,7 +75,7 @@ def encoded(model_dir: str, data: str):
     return tokenizer, [features[i] for i in epoch_order(len(features), 0, SEED)]
 
 
-def run_tunedesk(model_dir: str, data: str, train_type: str, out: Path) -> dict:
+def run_tunedesk(model_dir: str, data: str, train_type: str, out: Path, extra: tuple[str, ...] = ()) -> dict:
     from tunedesk.train import main as train
 
     argv = [
@@ -85,7 +85,7 @@ def run_tunedesk(model_dir: str, data: str, train_type: str, out: Path) -> dict:
         "--per_device_train_batch_size", str(BATCH), "--learning_rate", str(LR),
         "--weight_decay", str(WEIGHT_DECAY), "--warmup_ratio", str(WARMUP), "--num_train_epochs", "1",
         "--seed", str(SEED), "--max_len", str(MAX_LEN), "--max_src_len", str(MAX_SRC),
-        "--show_loss_step", "1", "--save_model_step", "100000", "--device", DEVICE,
+        "--show_loss_step", "1", "--save_model_step", "100000", "--device", DEVICE, *extra,
     ]  # fmt: skip
     assert train(argv) == 0, "our trainer failed; see the run's train.log"
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]

@@ -104,6 +104,20 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return False
 
 
+def _torch_compile_failure(exc: BaseException) -> BaseException | None:
+    """The exception dynamo or inductor raised (a graph that does not compile, a missing C++
+    compiler), following explicit causes only: dynamo handles its own exceptions internally, so an
+    ordinary error raised while it did would carry one as its __context__."""
+    current: BaseException | None = exc
+    seen: list[BaseException] = []
+    while current is not None and current not in seen:
+        if type(current).__module__.startswith(("torch._dynamo", "torch._inductor")):
+            return current
+        seen.append(current)
+        current = current.__cause__
+    return None
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -132,6 +146,13 @@ def classify(exc: BaseException) -> Classified:
             "disk_full",
             f"The disk is full{f' (writing {where})' if where else ''}: {detail}",
             "Free disk space or choose another output_dir.",
+        )
+    compiler = _torch_compile_failure(exc)
+    if compiler is not None:
+        return Classified(
+            "runtime",
+            f"torch.compile failed ({type(compiler).__name__}): {first_line(compiler)}",
+            "Train without --torch_compile (it needs a working C++ compiler on the CPU, Triton on an NVIDIA GPU).",
         )
     if isinstance(exc, (ModuleNotFoundError, ImportError)):
         return Classified(

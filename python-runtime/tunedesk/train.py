@@ -156,6 +156,10 @@ def _speed_paths(
         install_lean_mlps(model, model_type)
         if getattr(engine, "amp_dtype", None) is not None:
             share_lora_inputs(model)
+    if config.torch_compile:
+        from tunedesk.compile_layers import compile_decoder_layers
+
+        reporter.log(compile_decoder_layers(head.decoder if head else None, engine.name)[1])
     capacity = None
     if config.packing and packing_supported(model_type, config.train_type, adapter.legacy):
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])
