@@ -95,6 +95,10 @@ def run_tunedesk(model_dir: str, data: str, train_type: str, out: Path, extra: t
         "epoch_s": timing["train_s"] - timing["checkpoint_s"],
         "tokens": timing["tokens"],
         "losses": [m["loss"] for m in metrics],
+        # The median step of the epoch's second half: warm-up (and a compile) left out.
+        "steady_tokens_per_s": sorted(m["tokens_per_s"] for m in metrics[len(metrics) // 2 :])[
+            (len(metrics) - len(metrics) // 2) // 2
+        ],
         # The peak RSS at the epoch's last step: our final checkpoint save is not part of the
         # epoch (the other sides save nothing), and a full model's save would dominate the peak.
         "train_peak_rss_gb": metrics[-1]["mem_peak_gb"],

@@ -25,6 +25,7 @@ import torch
 # Families whose *ForCausalLM forward is exactly lm_head(decoder(...)) with an unscaled, uncapped
 # head, and whose masks come from transformers' masking utils (so packed rows work too).
 from tunedesk.families import PLAIN_HEAD_FAMILIES
+from tunedesk.packed_attention import SEGMENTS_KEY
 
 IGNORE_INDEX = -100
 CHUNK_ELEMENTS = 1 << 24  # logits per chunk: 64 MB in fp32, whatever the vocabulary
@@ -132,6 +133,7 @@ def linear_cross_entropy(
 class HeadParts:
     decoder: Any
     head: torch.nn.Linear
+    segments: bool = False  # the decoder's attention reads packed rows' layout (packed_attention.py)
 
 
 def chunked_head(model, model_type: str | None, train_type: str) -> HeadParts | None:
@@ -153,11 +155,12 @@ def micro_loss_sum(model, parts: HeadParts | None, batch: dict, learned: int) ->
     """Sum of this micro-batch's token losses (batch: model inputs + labels, + positions/targets
     from ``learned_targets`` when ``parts`` is set)."""
     if parts is not None:
-        inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "position_ids")}
+        keep = ("input_ids", "attention_mask", "position_ids", *((SEGMENTS_KEY,) if parts.segments else ()))
+        inputs = {k: v for k, v in batch.items() if k in keep}
         hidden = parts.decoder(**inputs, use_cache=False).last_hidden_state
         flat = hidden.reshape(-1, hidden.shape[-1])
         return linear_cross_entropy(flat, parts.head.weight, batch["learned_targets"], batch["learned_positions"])
-    inputs = {k: v for k, v in batch.items() if k not in ("learned_positions", "learned_targets")}
+    inputs = {k: v for k, v in batch.items() if k not in ("learned_positions", "learned_targets", SEGMENTS_KEY)}
     output = model(**inputs, use_cache=False)
     if learned == 0:  # the model's mean would be 0/0; a zero that still reaches every weight
         return output.logits.sum() * 0.0

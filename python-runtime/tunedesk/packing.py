@@ -2,8 +2,10 @@
 
 Packing: a micro-batch's samples are laid end to end in rows of at most ``capacity`` tokens
 (first fit, longest first), with position ids restarting at 0 for each sample and no attention
-mask. transformers reads the restarts as sample boundaries (a block-diagonal causal mask for
-sdpa/eager, varlen kernels for flash attention), so attention never crosses samples. The first
+mask. Attention never crosses samples: on the trainer's own path each sample of a row is its own
+causal attention call (packed_attention.py: no mask at all); elsewhere transformers reads the
+restarts as sample boundaries (a block-diagonal causal mask for sdpa/eager, varlen kernels for
+flash attention). The first
 label of every sample is masked: in a packed row the token before it belongs to the previous
 sample, and unpacked that label is never predicted either — so every sample's token losses are
 exactly those of the unpacked batch. The samples of each optimizer step are unchanged; only the
@@ -17,6 +19,7 @@ from typing import Any
 import torch
 
 from tunedesk.loss import IGNORE_INDEX, PLAIN_HEAD_FAMILIES, learned_targets
+from tunedesk.packed_attention import SEGMENTS_KEY, Segments
 
 LENGTH_GROUP_MEGABATCH = 50  # micro-batches per length-sorted window (as transformers' sampler)
 
@@ -55,23 +58,33 @@ def row_width(fullest: int, capacity: int) -> int:
     return width
 
 
-def collate_packed(features: list, pad_token_id: int, capacity: int) -> dict[str, torch.Tensor]:
+def collate_packed(features: list, pad_token_id: int, capacity: int) -> dict[str, Any]:
+    """The packed rows' tensors, and their layout as ``Segments`` (packed_attention.py)."""
     rows = pack_rows([len(f.input_ids) for f in features], capacity)
     width = row_width(max(sum(len(features[i].input_ids) for i in row) for row in rows), capacity)
     input_ids = torch.full((len(rows), width), pad_token_id, dtype=torch.long)
     labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
     position_ids = torch.zeros((len(rows), width), dtype=torch.long)
+    spans: list[tuple[tuple[int, int], ...]] = []
     for r, row in enumerate(rows):
         at = 0
+        row_spans = []
         for index in row:
             feature = features[index]
             n = len(feature.input_ids)
             input_ids[r, at : at + n] = torch.tensor(feature.input_ids, dtype=torch.long)
             labels[r, at + 1 : at + n] = torch.tensor(feature.labels[1:], dtype=torch.long)
             position_ids[r, at : at + n] = torch.arange(n)
+            row_spans.append((at, at + n))
             at += n
         position_ids[r, at:] = torch.arange(width - at)  # the padding tail: a sample of its own, unlearned
-    return {"input_ids": input_ids, "labels": labels, "position_ids": position_ids}
+        spans.append(tuple(row_spans))
+    return {
+        "input_ids": input_ids,
+        "labels": labels,
+        "position_ids": position_ids,
+        SEGMENTS_KEY: Segments(tuple(spans)),
+    }
 
 
 def make_batch(features: list, pad_token_id: int, packed_capacity: int | None, with_targets: bool) -> dict[str, Any]:

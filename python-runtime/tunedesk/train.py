@@ -165,6 +165,13 @@ def _speed_paths(
         capacity = max([config.max_len, *(len(f.input_ids) for f in features)])
     elif config.packing:
         reporter.log(f"packing is off for this model ({model_type}, {config.train_type}): padded batches grouped by length")
+    # Not with --torch_compile: dynamo would recompile for every micro-batch's own sample layout.
+    if capacity and head is not None and not config.torch_compile:
+        from tunedesk.packed_attention import install_packed_attention
+
+        head.segments = install_packed_attention(model, capacity)
+        if head.segments:
+            reporter.log("attention: one causal call per packed sample (no block-diagonal mask, no repeated keys)")
     return head, capacity
 
 

@@ -125,8 +125,12 @@ class LoopContext:
 
 
 def _to_device(batch: dict, device) -> dict:
-    # non_blocking lets the host→GPU copy overlap compute; a no-op on the CPU.
-    return {key: value.to(device, non_blocking=True) for key, value in batch.items()}
+    # non_blocking lets the host→GPU copy overlap compute; a no-op on the CPU. Non-tensors (the
+    # packed rows' layout) stay on the host.
+    return {
+        key: value.to(device, non_blocking=True) if isinstance(value, torch.Tensor) else value
+        for key, value in batch.items()
+    }
 
 
 def evaluate(ctx: LoopContext) -> float:

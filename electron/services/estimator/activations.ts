@@ -54,6 +54,9 @@ export function layerBytesPerToken(arch: ModelArch, keyLen: number): number {
   const mlp = arch.mlp === 'plain' ? 3 * h + 4 * f : 2 * h + 8 * f;
   const norms = 4 * h;
   // Fused SDPA (flash / memory-efficient, Dao et al. 2022) keeps only O(s) softmax statistics.
+  // K and V at their own (grouped) size and no mask: on packed rows the trainer attends one sample
+  // at a time (python-runtime/tunedesk/packed_attention.py), where a block-diagonal mask would keep
+  // b·s² more per layer and keys repeated to every query head.
   const scores = arch.attention === 'eager-fp32-softmax' ? EAGER_SAVED_BYTES_PER_SCORE * arch.heads * keyLen : 0;
   return attention + mlp + norms + scores;
 }
