@@ -46,7 +46,7 @@ def one_step(model, head, optimizer, batch) -> float:
     loss.backward()
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-    return float(loss)
+    return float(loss.detach())
 
 
 def timed_epochs(model, batches, epochs: int) -> tuple[float, list[float], list[float]]:

@@ -11,7 +11,7 @@ from transformers import MistralConfig, MistralForCausalLM, Qwen2Config
 
 from tunedesk.data import collate
 from tunedesk.loss import chunked_head, count_learned, micro_loss_sum
-from tunedesk.packed_attention import NAME, SEGMENTS_KEY, install_packed_attention, sliding_window
+from tunedesk.packed_attention import NAME, SEGMENTS_KEY, bucket, install_packed_attention, sliding_window
 from tunedesk.packing import make_batch
 
 
@@ -45,7 +45,7 @@ def test_packed_rows_train_exactly_as_the_samples_alone(family, checkpointing):
     sdpa = torch.nn.functional.scaled_dot_product_attention
 
     def counted(*args, **kwargs):
-        calls.append(kwargs)
+        calls.append({**kwargs, "length": args[0].shape[2]})
         return sdpa(*args, **kwargs)
 
     torch.nn.functional.scaled_dot_product_attention = counted
@@ -57,6 +57,7 @@ def test_packed_rows_train_exactly_as_the_samples_alone(family, checkpointing):
     # One causal call per sample and layer (twice with recomputation), no mask, keys not repeated.
     assert len(calls) == len(features) * 2 * (2 if checkpointing else 1)
     assert all(c["is_causal"] and c.get("attn_mask") is None and c["enable_gqa"] for c in calls)
+    assert {c["length"] for c in calls} == {64}  # samples of 5-40 tokens, padded to one bucket
     assert torch.allclose(loss, expected_loss, rtol=1e-5)
     assert got.keys() == expected.keys()
     for name, grad in expected.items():
@@ -84,3 +85,10 @@ def test_left_off_where_a_sample_could_outgrow_a_sliding_window():
     eager = tiny("llama")
     eager.config._attn_implementation = "eager"
     assert not install_packed_attention(eager, capacity=60)
+
+
+def test_attention_lengths_come_in_a_few_sizes():
+    """PyTorch's bf16 CPU flash attention keeps ~3 MB per distinct length it ran backward for."""
+    sizes = {bucket(n) for n in range(1, 2049)}
+    assert len(sizes) == 4 + 6 + 4
+    assert all(bucket(n) >= n and bucket(n) - n < (64 if n <= 256 else 128 if n <= 1024 else 256) for n in range(1, 2049))
