@@ -92,3 +92,24 @@ def test_attention_lengths_come_in_a_few_sizes():
     sizes = {bucket(n) for n in range(1, 2049)}
     assert len(sizes) == 4 + 6 + 4
     assert all(bucket(n) >= n and bucket(n) - n < (64 if n <= 256 else 128 if n <= 1024 else 256) for n in range(1, 2049))
+
+
+@pytest.mark.parametrize("device, compiled, expected", [("cpu", False, True), ("cuda", False, False), ("cpu", True, False)])
+def test_the_trainer_installs_it_on_the_cpu_only_and_not_when_compiling(device, compiled, expected):
+    from types import SimpleNamespace
+
+    from tunedesk.config import TrainConfig
+    from tunedesk.model_adapter import ModelAdapter
+    from tunedesk.train import _speed_paths
+
+    model = tiny("qwen2").train()
+    logged = []
+    engine = SimpleNamespace(name="torch", device=torch.device(device), amp_dtype=None)
+    reporter = SimpleNamespace(log=logged.append)
+    # Layers compile lazily, at their first call: none runs here (test_torch_compile.py trains).
+    config = TrainConfig(train_type="all", max_len=60, packing=True, torch_compile=compiled)
+    head, capacity = _speed_paths(config, "qwen2", ModelAdapter(), engine, model, samples(4), reporter)
+    assert capacity == 60 and head is not None
+    assert head.segments is expected
+    assert (model.config._attn_implementation == NAME) is expected
+    assert any("one causal call per packed sample" in line for line in logged) is expected

@@ -166,7 +166,10 @@ def _speed_paths(
     elif config.packing:
         reporter.log(f"packing is off for this model ({model_type}, {config.train_type}): padded batches grouped by length")
     # Not with --torch_compile: dynamo would recompile for every micro-batch's own sample layout.
-    if capacity and head is not None and not config.torch_compile:
+    # CPU only: measured there (bench:attention); on a GPU each sample's call is a kernel launch of
+    # its own, and the masked path stays until bench_gpu.py has compared them.
+    cpu = getattr(engine.device, "type", None) == "cpu"
+    if capacity and head is not None and not config.torch_compile and cpu:
         from tunedesk.packed_attention import install_packed_attention
 
         head.segments = install_packed_attention(model, capacity)
