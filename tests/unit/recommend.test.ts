@@ -282,6 +282,12 @@ describe('recommend: the trainer defaults it shows', () => {
     for (const d of r.trainerDefaults ?? []) expect(d.why.length).toBeGreaterThan(10);
   });
 
+  it('on the CPU, packing says each sample attends on its own; on a GPU it does not', () => {
+    const why = (r: ReturnType<typeof run>) => r.trainerDefaults!.find((d) => d.setting === 'packing')!.why;
+    expect(why(run(CPU_ONLY))).toMatch(/each sample attending on its own/);
+    expect(why(run(gpuBudget(24, 1, { hostRamAvailableBytes: 64 * GiB })))).not.toMatch(/attending on its own/);
+  });
+
   it('a family the trainer cannot pack says so', () => {
     const r = run(CPU_ONLY, { model: modelFromConfig(CHATGLM_6B_CONFIG) });
     expect(r.trainerDefaults!.find((d) => d.setting === 'packing')!.value).toBe('off');

@@ -1,5 +1,6 @@
 // The trainer's speed and memory defaults for a recommended plan, said with their reasons, so the
-// wizard shows what will run (python-runtime/tunedesk: config.py bf16/packing, loss.py, packing.py).
+// wizard shows what will run (python-runtime/tunedesk: config.py bf16/packing, loss.py, packing.py,
+// packed_attention.py).
 import type { RecommendationRow } from '../../shared/contract/recommend';
 import { usesChunkedLoss } from '../estimator/activations';
 import type { ModelInfo } from '../../shared/contract/models';
@@ -28,10 +29,11 @@ export function trainerDefaults(model: ModelInfo, budget: MachineBudget, best: R
     {
       setting: 'packing',
       value: plain ? 'on' : 'off',
-      why:
-        plain
-          ? "samples packed into rows without padding, attention kept within each sample: same loss, no padding's compute"
-          : 'this model family cannot pack: padded batches grouped by length',
+      why: !plain
+        ? 'this model family cannot pack: padded batches grouped by length'
+        : budget.device === 'cpu'
+          ? "samples packed into rows without padding, each sample attending on its own (no mask, no cross-sample square): same loss, no padding's compute"
+          : "samples packed into rows without padding, attention kept within each sample: same loss, no padding's compute",
     },
   ];
   if (best) {
