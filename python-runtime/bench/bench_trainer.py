@@ -233,7 +233,7 @@ def report(variant: str, results: dict[str, list[dict]]) -> list[str]:
     best = {side: min(runs, key=lambda r: r["epoch_s"]) for side, runs in results.items()}
     trl = best["trl"]
     lines = []
-    for side in SIDES:
+    for side in results:
         row = best[side]
         mean = sum(row["losses"]) / len(row["losses"])
         gap = "" if side in ("tunedesk", "trl-pack") else f"{curve_gap(best['tunedesk']['losses'], row['losses']) * 100:.1f}%"
@@ -253,6 +253,8 @@ def main() -> int:
     # One thread: on a shared machine a thread pool spinning against other processes swings step
     # times by 10x. Raise it on a quiet machine.
     parser.add_argument("--threads", type=int, default=1)
+    # The slow references (TRL's packing, the plain Trainer) can be left out of a long run.
+    parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated, tunedesk and trl included: " + ", ".join(SIDES))
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -265,6 +267,9 @@ def main() -> int:
     from bench_data import build_model_dir, write_records
 
     samples, hidden, layers = SIZES[args.size]
+    sides = tuple(side for side in SIDES if side in args.sides.split(","))
+    if not {"tunedesk", "trl"} <= set(sides) or set(args.sides.split(",")) - set(SIDES):
+        parser.error(f"--sides: tunedesk and trl, and any of {', '.join(SIDES)}")
     work = Path(tempfile.mkdtemp(prefix="tunedesk-bench-"))
     table = []
     try:
@@ -286,9 +291,9 @@ def main() -> int:
                 f"{lengths[len(lengths) // 2]}, max {lengths[-1]}",
                 flush=True,
             )
-            results: dict[str, list[dict]] = {side: [] for side in SIDES}
+            results: dict[str, list[dict]] = {side: [] for side in sides}
             for attempt in range(args.repeat):
-                for side in SIDES if attempt % 2 == 0 else tuple(reversed(SIDES)):
+                for side in sides if attempt % 2 == 0 else tuple(reversed(sides)):
                     run = spawn(side, model, str(data), train_type, work / f"{variant}-{side}-{attempt}", args.threads)
                     print(f"  {side}: {run['epoch_s']:.1f} s, {run['peak_rss_gb']:.2f} GB", flush=True)
                     results[side].append(run)
