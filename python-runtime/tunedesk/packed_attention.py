@@ -2,19 +2,20 @@
 
 transformers' sdpa path reads packed rows (position ids restarting) as a block-diagonal mask
 of batch x width x width. SDPA's kernels then turn that mask into an additive one of the compute
-dtype in every layer and keep it for backward (width 512: 2 MB a row a layer; width 2048: 8 MB),
-compute the whole width x width square although only the samples' own triangles count, and
-for grouped-query attention (Qwen2, Llama 3...) take keys and values repeated to every query
+dtype in every layer and keep it for backward (bf16: 0.5 MB a row a layer at width 512, 8 MB at
+2048), compute the whole width x width square although only the samples' own triangles count,
+and for grouped-query attention (Qwen2, Llama 3...) take keys and values repeated to every query
 head (``repeat_kv``), because SDPA's grouped mode is not used with a mask.
 
 Here each sample of a row is its own causal SDPA call: nothing masked, nothing repeated
 (``enable_gqa``), and only each sample's triangle computed. Each call's length is rounded up to
 one of a few sizes with zeros after the sample (``bucket``), which causal attention never lets
-the sample see. The training loop hands the rows'
-layout (``Segments``, from packing.collate_packed) to the decoder as a keyword argument, which
-transformers passes down to every attention call, and which gradient checkpointing keeps for
-its recomputation. Any forward without it (evaluation on padded batches) is the model's own
-sdpa attention, unchanged. The same values as the masked kernel, to rounding.
+the sample see. The training loop hands the rows' layout (``Segments``, from
+packing.collate_packed) to the decoder as a keyword argument, which transformers passes down to
+every attention call and gradient checkpointing keeps for its recomputation. transformers still
+builds its boolean mask once a forward; nothing here keeps it. Any forward without the layout
+(evaluation on padded batches) is the model's own sdpa attention, unchanged. The same values as
+the masked kernel, to rounding (bench/bench_attention.py measures both).
 """
 
 from __future__ import annotations
