@@ -47,22 +47,16 @@ def training_model(model_dir: str, per_sample: bool, capacity: int):
 def kept_for_backward(model, head, batch) -> tuple[int, object]:
     import torch
 
+    from tunedesk.lean_activations import kept_for_backward
     from tunedesk.loss import micro_loss_sum
 
-    storages: dict[int, int] = {}
-
-    def keep(tensor):
-        storage = tensor.untyped_storage()
-        storages.setdefault(storage.data_ptr(), storage.nbytes())
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+    with kept_for_backward() as kept:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             loss = micro_loss_sum(model, head, batch, int(batch["learned_targets"].numel()))
     model.zero_grad()
     loss.backward()
     grads = torch.cat([p.grad.flatten() for p in model.parameters()])
-    return sum(storages.values()), (float(loss.detach()), grads)
+    return kept(), (float(loss.detach()), grads)
 
 
 def timed_pass(model, head, batches) -> float:

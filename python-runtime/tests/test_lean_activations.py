@@ -13,6 +13,7 @@ from tunedesk.lean_activations import (
     _SwiGLU,
     install_lean_mlps,
     install_lean_norms,
+    kept_for_backward,
     lean_rmsnorm,
     share_lora_inputs,
 )
@@ -56,17 +57,10 @@ def tiny_qwen2():
 
 
 def saved_bytes(model, ids) -> int:
-    seen: dict[int, int] = {}
-
-    def pack(tensor):
-        storage = tensor.untyped_storage()
-        seen.setdefault(storage.data_ptr(), storage.nbytes())
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+    with kept_for_backward() as kept:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             model(input_ids=ids, labels=ids, use_cache=False).loss.backward()
-    return sum(seen.values())
+    return kept()
 
 
 @pytest.mark.parametrize("model_type, swapped", [("qwen2", 4), ("gpt2", 0)])

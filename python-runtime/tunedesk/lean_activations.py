@@ -22,6 +22,8 @@ backward, an elementwise op): 12 MB less for LoRA and for full training.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -133,3 +135,19 @@ def install_lean_mlps(model, model_type: str | None) -> int:
             module.forward = types.MethodType(_mlp_forward, module)
             swapped += 1
     return swapped
+
+
+@contextmanager
+def kept_for_backward() -> Iterator[Callable[[], int]]:
+    """Counts what autograd keeps for backward inside the block, each storage once (a tensor
+    kept by several ops counts once): ``with kept_for_backward() as kept: ...; kept()`` bytes.
+    For the benchmarks and tests that measure these savings."""
+    storages: dict[int, int] = {}
+
+    def keep(tensor):
+        storage = tensor.untyped_storage()
+        storages.setdefault(storage.data_ptr(), storage.nbytes())
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+        yield lambda: sum(storages.values())
