@@ -33,20 +33,6 @@ const summary = (status: RunSummaryView['status'], extra: Partial<RunSummaryView
 beforeEach(() => useRunsStore.setState({ runs: {} }));
 
 describe('runs store', () => {
-  it('a second history read closes a gap the live stream missed, without duplicates', () => {
-    const store = useRunsStore.getState();
-    store.beginAttach('r');
-    store.loadHistory('r', summary('running'), events.slice(0, 3));
-    // events[3] was written before the stream started on the host: no live update carries it.
-    useRunsStore.getState().ingest('r', summary('running'), events.slice(4, 5));
-    useRunsStore.getState().reread('r');
-    expect(useRunsStore.getState().runs.r!.live).toEqual(applyEvents(emptyRunState('r'), [...events.slice(0, 3), events[4]!]));
-    useRunsStore.getState().ingest('r', summary('running'), events.slice(5, 7)); // buffered meanwhile
-    useRunsStore.getState().loadHistory('r', summary('running'), events.slice(0, 6)); // read after them: overlaps
-    useRunsStore.getState().ingest('r', summary('completed'), events.slice(7));
-    expect(useRunsStore.getState().runs.r!.live).toEqual(applyEvents(emptyRunState('r'), events));
-  });
-
   it('history then live updates equals folding the whole file', () => {
     const store = useRunsStore.getState();
     store.beginAttach('r');

@@ -52,8 +52,6 @@ export interface RunsState {
   loadHistory(runId: string, summary: RunSummaryView | null, events: readonly TrainerEvent[]): void;
   /** A batched live update from the run manager. */
   ingest(runId: string, summary: RunSummaryView | null, events: readonly TrainerEvent[]): void;
-  /** About to read the history again: live updates are buffered (the view stays) until it arrives. */
-  reread(runId: string): void;
   forget(runId: string): void;
 }
 
@@ -113,11 +111,6 @@ export const useRunsStore = create<RunsState>()((set) => ({
       const live = withSummary(applyEvents(prev.live, fresh), summary ?? prev.summary);
       const telemetry = withTelemetry(prev.telemetry, summary, live.step);
       return { runs: { ...s.runs, [runId]: { ...prev, live, telemetry, summary: summary ?? prev.summary, historyTail } } };
-    }),
-  reread: (runId) =>
-    set((s) => {
-      const prev = s.runs[runId];
-      return prev ? { runs: { ...s.runs, [runId]: { ...prev, attached: false, buffered: [] } } } : s;
     }),
   forget: (runId) =>
     set((s) => {

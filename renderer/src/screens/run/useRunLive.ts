@@ -1,7 +1,6 @@
-// Follows one run: subscribes to its live updates first, then loads its whole history (the store
-// buffers updates until the history is in), and reads the history once more when the first live
-// update shows the stream is running on the host, so nothing written in between is lost. A page
-// reload or re-opening the dashboard does the same: re-attached, the curve continues.
+// Follows one run: subscribes to its live updates first, then loads its whole history, so nothing
+// written in between is lost (the store buffers updates until the history is in). A page reload
+// or re-opening the dashboard does the same: re-attached, the curve continues.
 import { useEffect, useState } from 'react';
 import type { CallResponse } from '../../api';
 import { useApi } from '../../api-context';
@@ -17,39 +16,23 @@ export function useRunLive(runId: string): { view: RunView | undefined; error: {
     const store = useRunsStore.getState();
     store.beginAttach(runId);
     let cancelled = false;
-    let reread = false;
-    let generation = 0; // only the newest history read applies: two may be in flight
-    let again: ReturnType<typeof setTimeout> | undefined;
-    const rereadHistory = () => {
-      useRunsStore.getState().reread(runId);
-      void load();
-    };
     const unsubscribe = api.subscribe('runs.update', (u) => {
-      if (u.runId !== runId) return;
-      useRunsStore.getState().ingest(runId, toSummaryView(u.summary), u.events);
-      // The stream may have started on the host after the first history read (a fresh page's
-      // stream connects in parallel with that call), and a line written in between would reach
-      // neither. Its first update proves it is live: one more read now covers everything before.
-      if (!reread) {
-        reread = true;
-        rereadHistory();
-      }
+      if (u.runId === runId) useRunsStore.getState().ingest(runId, toSummaryView(u.summary), u.events);
     });
-    const load = () => {
-      const mine = ++generation;
-      return api.invoke('runs.history', { runId }).then(
+    let again: ReturnType<typeof setTimeout> | undefined;
+    const load = () =>
+      api.invoke('runs.history', { runId }).then(
         (h) => {
-          if (cancelled || mine !== generation) return;
+          if (cancelled) return;
           useRunsStore.getState().loadHistory(runId, toSummaryView(h.summary), h.events);
           // A very long run read for the first time answers with a sample while the host reads the
           // whole file: ask again until the exact (downsampled) history is there.
-          if (h.sampled) again = setTimeout(rereadHistory, 1500);
+          if (h.sampled) again = setTimeout(load, 1500);
         },
         (e: unknown) => {
-          if (!cancelled && mine === generation) setError(toUiError(e));
+          if (!cancelled) setError(toUiError(e));
         },
       );
-    };
     void load();
     return () => {
       cancelled = true;
